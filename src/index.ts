@@ -1,0 +1,30 @@
+/**
+ * racebench's programmatic API: `runScenario` returns the same object `racebench run --json` prints.
+ *
+ *     import { runScenario } from 'racebench'
+ *     const result = await runScenario({ scenario: 'double-booking', strategy: 'optimistic', db: process.env.DATABASE_URL })
+ */
+export { runScenario, type RunScenarioOptions } from './run-scenario.js'
+export type { RunResult } from './run-result.js'
+export {
+  defineScenario,
+  Conflict,
+  type Scenario,
+  type ScenarioDefinition,
+  type Strategy,
+  type StrategyContext,
+  type StrategyOutcome,
+  type PrepareContext,
+  type Invariant,
+  type InvariantContext,
+  type Verdict,
+  type Params,
+  type Expectation,
+} from './scenario/define-scenario.js'
+export type { Session, QueryResult, Dialect } from './target/session.js'
+export type { Rng } from './runner/rng.js'
+export type { Outcome, OutcomeCounts, ErrorClass } from './history/outcome.js'
+export type { InvariantResult } from './check/check-invariants.js'
+export { createRunEmitter, type RunEmitter, type RunEvents, type Tick } from './runner/events.js'
+export { ISOLATION_LEVELS, DEFAULTS, type IsolationLevel } from './config.js'
+export { ExitCode, RacebenchError, UsageError, TargetError, InterruptedError } from './errors.js'

@@ -1,0 +1,46 @@
+import type { InvariantResult } from './check/check-invariants.js'
+import type { ErrorCounts, Outcome, OutcomeCounts } from './history/outcome.js'
+import type { LatencySummary } from './metrics/latency.js'
+import type { Expectation, Params } from './scenario/define-scenario.js'
+import type { Dialect } from './target/session.js'
+
+/**
+ * The result of one run: what `--json` prints and `runScenario` returns. A public contract
+ * (design.md): fields may be added, never renamed.
+ */
+export interface RunResult {
+  readonly scenario: string
+  readonly strategy: string
+  /** What the strategy declares: `safe` strategies must hold every invariant. */
+  readonly expect: Expectation
+  /** The level operations actually ran at, e.g. `read committed`. */
+  readonly isolation: string
+  readonly db: {
+    readonly dialect: Dialect
+    readonly server: string
+    /** Password masked as `***`. */
+    readonly url: string
+    readonly embedded: boolean
+    /** The run's own schema, dropped after the run unless `kept`. */
+    readonly schema: string
+    readonly kept: boolean
+  }
+  readonly workers: number
+  /** Operations per worker, or null when the run was bounded by `durationLimitMs`. */
+  readonly iterations: number | null
+  readonly durationLimitMs: number | null
+  readonly thinkMs: number
+  readonly seed: number
+  readonly params: Params
+  readonly outcomes: OutcomeCounts
+  readonly retries: number
+  readonly errorsByClass: ErrorCounts
+  /** Up to five distinct messages of `error` and `unknown` outcomes, passwords masked. */
+  readonly errorSamples: readonly string[]
+  readonly durationMs: number
+  readonly opsPerSec: number
+  readonly latencyMs: LatencySummary
+  readonly latencyMsByOutcome: Readonly<Record<Outcome, LatencySummary>>
+  readonly invariants: readonly InvariantResult[]
+  readonly violations: number
+}

@@ -1,0 +1,118 @@
+import { resolveConfig, type RunFlags } from './config.js'
+import { checkInvariants } from './check/check-invariants.js'
+import { InterruptedError, messageOf, TargetError } from './errors.js'
+import { OUTCOMES } from './history/outcome.js'
+import { Recorder } from './history/recorder.js'
+import { mergeHistograms, summarizeLatency } from './metrics/latency.js'
+import { redact } from './redact.js'
+import type { RunResult } from './run-result.js'
+import { createRunEmitter, type RunEmitter } from './runner/events.js'
+import { runWorkers } from './runner/run-workers.js'
+import type { Scenario } from './scenario/define-scenario.js'
+import { loadScenario } from './scenario/load-scenario.js'
+import { resolveParams } from './scenario/params.js'
+import { readSchema } from './scenario/read-schema.js'
+import { pickStrategy } from './scenario/pick-strategy.js'
+import { openTarget } from './target/open-target.js'
+import { randomInt } from 'node:crypto'
+
+export interface RunScenarioOptions extends RunFlags {
+  /** A built-in name, a path to a scenario file, or a scenario object. */
+  readonly scenario: string | Scenario<any, any>
+  /** Defaults to the scenario's first strategy (`none` for the built-ins). */
+  readonly strategy?: string | undefined
+  /** `['rooms=3']` as on the command line, or `{ rooms: 3 }`. */
+  readonly params?: Readonly<Record<string, string | number>> | readonly string[] | undefined
+  /** Abort to stop the workers early; the run then cleans up and rejects with InterruptedError. */
+  readonly signal?: AbortSignal | undefined
+  /** Listen here for progress (phase, start, tick, done). */
+  readonly events?: RunEmitter | undefined
+  /** Diagnostic lines (the CLI prints them under --debug). */
+  readonly log?: ((line: string) => void) | undefined
+}
+
+/**
+ * Runs one scenario with one strategy against a real database and checks its invariants: the
+ * whole pipeline of design.md. Returns exactly what `racebench run --json` prints.
+ *
+ * Everything the user typed is validated before any server is started or touched.
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<RunResult> {
+  const config = resolveConfig(options)
+  const loaded = await loadScenario(options.scenario)
+  const { scenario } = loaded
+  const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
+  const params = resolveParams(scenario, options.params)
+  const schema = await readSchema(loaded, 'postgres', params)
+  const events = options.events ?? createRunEmitter()
+  const log = options.log ?? (() => {})
+
+  if (config.db === undefined && config.keep) log('warning: --keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
+  events.emit('phase', config.db === undefined ? 'starting an embedded PostgreSQL' : 'connecting')
+  const target = await openTarget(config.db, { scenario: scenario.name, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log })
+  try {
+    events.emit('phase', `preparing schema ${target.namespace}`)
+    await target.runScript(schema.sql).catch((error: unknown) => {
+      throw new TargetError(`the schema script ${schema.path} failed on ${target.server}: ${messageOf(error)}`, { cause: error })
+    })
+    await strategy.prepare?.({ dialect: target.dialect, db: target.admin, params })
+
+    const recorder = new Recorder()
+    events.emit('phase', 'running')
+    const { durationMs } = await runWorkers({
+      scenario,
+      strategy,
+      params,
+      config,
+      target,
+      runId: randomInt(1, 2 ** 31 - 1),
+      recorder,
+      events,
+      signal: options.signal,
+      log,
+    })
+    if (options.signal?.aborted) throw new InterruptedError()
+
+    events.emit('phase', 'checking invariants')
+    const invariants = await checkInvariants(scenario, { dialect: target.dialect, db: target.admin, params, outcomes: { ...recorder.outcomes } })
+    const completed = recorder.completed
+    return {
+      scenario: scenario.name,
+      strategy: strategyName,
+      expect: strategy.expect,
+      isolation: (strategy.isolation ?? config.isolation ?? target.defaultIsolation).replace(/-/g, ' '),
+      db: {
+        dialect: target.dialect,
+        server: target.server,
+        url: target.url,
+        embedded: target.embedded,
+        schema: target.namespace,
+        kept: config.keep && !target.embedded,
+      },
+      workers: config.workers,
+      iterations: 'iterations' in config.stop ? config.stop.iterations : null,
+      durationLimitMs: 'durationMs' in config.stop ? config.stop.durationMs : null,
+      thinkMs: config.thinkMs,
+      seed: config.seed,
+      params,
+      outcomes: { ...recorder.outcomes },
+      retries: recorder.retries,
+      errorsByClass: { ...recorder.errorsByClass },
+      errorSamples: recorder.errorSamples.map((message) => redact(message)),
+      durationMs: round(durationMs, 1),
+      opsPerSec: round(durationMs > 0 ? (completed * 1_000) / durationMs : 0, 1),
+      latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => recorder.latency[outcome]))),
+      latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(recorder.latency[outcome])])) as RunResult['latencyMsByOutcome'],
+      invariants,
+      violations: invariants.filter((invariant) => !invariant.held).length,
+    }
+  } finally {
+    events.emit('phase', 'cleaning up')
+    await target.close()
+  }
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}

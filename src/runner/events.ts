@@ -1,0 +1,30 @@
+import { EventEmitter } from 'node:events'
+import type { OutcomeCounts } from '../history/outcome.js'
+
+/** A snapshot of a run in progress, emitted about once a second. */
+export interface Tick {
+  readonly elapsedMs: number
+  readonly completed: number
+  readonly outcomes: Readonly<OutcomeCounts>
+  readonly retries: number
+}
+
+/**
+ * What a run tells its listeners (progress display, API users). Listeners only read:
+ * nothing they do can change the run (autocannon's and k6's rule).
+ */
+export interface RunEvents {
+  /** A stage of the run began: starting a server, preparing the schema, running, checking. */
+  phase: [message: string]
+  /** Every worker is connected and released. */
+  start: [{ readonly workers: number }]
+  tick: [Tick]
+  /** Every worker has stopped. */
+  done: [Tick]
+}
+
+export type RunEmitter = EventEmitter<RunEvents>
+
+export function createRunEmitter(): RunEmitter {
+  return new EventEmitter<RunEvents>()
+}

@@ -1,0 +1,120 @@
+import type { IsolationLevel } from '../config.js'
+import type { Rng } from '../runner/rng.js'
+import type { Dialect, Session } from '../target/session.js'
+import type { OutcomeCounts } from '../history/outcome.js'
+
+/** Contention knobs of a scenario, e.g. `{ rooms: 5, nights: 5 }`; overridden by `--param k=v`. */
+export type Params = Readonly<Record<string, number | string>>
+
+/** What a strategy's `run` may answer. `error` and `unknown` come from thrown errors, never from a strategy. */
+export type StrategyOutcome = 'ok' | 'rejected' | 'conflict'
+
+/** Whether a strategy is meant to keep the invariants (`safe`) or to show the race (`unsafe`). */
+export type Expectation = 'safe' | 'unsafe'
+
+/** Everything a strategy's `run` gets for one logical operation of one worker on one key. */
+export interface StrategyContext<P extends Params, K> {
+  readonly dialect: Dialect
+  /** This worker's own connection. */
+  readonly db: Session
+  /** The key this operation works on, drawn by the scenario's `pickKey` from the seeded generator. */
+  readonly key: K
+  readonly params: P
+  /** 0-based worker number and this worker's 0-based operation number. */
+  readonly worker: number
+  readonly iteration: number
+  /** A 31-bit number unique to this run: namespaces advisory lock keys so two runs never share a lock. */
+  readonly runId: number
+  /** The pause between check and act (`--think`) that widens the race window. */
+  think(): Promise<void>
+  /**
+   * Runs `fn` in a transaction: at the strategy's fixed isolation, else `--isolation`, else the
+   * engine's default. Commits on return, rolls back on throw.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` again, after exponential backoff with full jitter, while it throws a retryable error
+   * (serialization failure, deadlock, or a `Conflict` it threw itself), at most `--max-retries` times.
+   * The last error propagates and the runner records it as a `conflict`.
+   */
+  retry<T>(fn: () => Promise<T>): Promise<T>
+}
+
+/** What `prepare` gets: the run's schema already exists, with the scenario's tables and seed data. */
+export interface PrepareContext<P extends Params> {
+  readonly dialect: Dialect
+  readonly db: Session
+  readonly params: P
+}
+
+export interface Strategy<P extends Params, K> {
+  /** One line for `racebench list`. */
+  readonly summary: string
+  readonly expect: Expectation
+  /** A level the strategy always runs at, whatever `--isolation` says (e.g. the `serializable` strategy). */
+  readonly isolation?: IsolationLevel
+  /**
+   * Set when `run` opens its own transactions with `ctx.transaction`. Otherwise, with `--isolation`,
+   * the runner wraps each whole operation in one transaction at that level.
+   */
+  readonly ownsTransaction?: boolean
+  /** One-time setup the strategy needs beyond the scenario's schema (e.g. a unique index). */
+  prepare?(ctx: PrepareContext<P>): Promise<void>
+  run(ctx: StrategyContext<P, K>): Promise<StrategyOutcome>
+}
+
+/** An invariant's answer, with a detail line a person understands. */
+export interface Verdict {
+  readonly held: boolean
+  readonly detail: string
+}
+
+/** What an invariant checks: the final state (through `db`) and what the run acknowledged. */
+export interface InvariantContext<P extends Params> {
+  readonly dialect: Dialect
+  readonly db: Session
+  readonly params: P
+  readonly outcomes: OutcomeCounts
+}
+
+export type Invariant<P extends Params> = (ctx: InvariantContext<P>) => Promise<Verdict>
+
+export interface ScenarioDefinition<P extends Params, K> {
+  /** kebab-case, what users type after `racebench run`. */
+  readonly name: string
+  /** One line for `racebench list`. */
+  readonly summary: string
+  /** The incident this scenario comes from, in a few sentences. */
+  readonly story: string
+  /**
+   * The SQL file that creates the tables and seed data, looked up in `sql/<dialect>/` beside the
+   * scenario (the package's own `sql/` for built-ins). `{{param}}` in it is replaced by the param's value.
+   */
+  readonly schema: string
+  readonly params: P
+  /** Problems with a set of params (e.g. `rooms must be at least 1`), each a line for the user. */
+  validate?(params: P): readonly string[]
+  /** Draws the key of the next operation. Must use only `rng`, so `--seed` repeats a run. */
+  pickKey(rng: Rng, params: P): K
+  readonly strategies: Readonly<Record<string, Strategy<P, K>>>
+  readonly invariants: Readonly<Record<string, Invariant<P>>>
+}
+
+/** A scenario: what `defineScenario` returns and what a scenario file default-exports. */
+export type Scenario<P extends Params = Params, K = unknown> = ScenarioDefinition<P, K>
+
+/**
+ * Declares a scenario. Built-in scenarios use exactly this, so a user's own file works the same:
+ * `export default defineScenario({ ... })`, then `racebench run ./my-scenario.js`.
+ */
+export function defineScenario<P extends Params, K>(definition: ScenarioDefinition<P, K>): Scenario<P, K> {
+  return Object.freeze({ ...definition })
+}
+
+/**
+ * Thrown by a strategy to say "a concurrency conflict was detected" (a version that moved, a lock
+ * not won). `ctx.retry` retries it; once retries run out the operation ends as `conflict`.
+ */
+export class Conflict extends Error {
+  override readonly name = 'Conflict'
+}

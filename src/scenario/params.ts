@@ -1,0 +1,42 @@
+import { UsageError } from '../errors.js'
+import type { Params } from './define-scenario.js'
+
+/**
+ * Applies `--param k=v` overrides (or an object, from the API) to a scenario's defaults.
+ * A param whose default is a number only takes numbers; unknown names are refused with the valid ones.
+ */
+export function resolveParams<P extends Params>(
+  scenario: { readonly name: string; readonly params: P; validate?(params: P): readonly string[] },
+  overrides: Readonly<Record<string, string | number>> | readonly string[] | undefined,
+): P {
+  const problems: string[] = []
+  const entries = Array.isArray(overrides) ? overrides.map((pair) => splitPair(pair, problems)) : Object.entries(overrides ?? {})
+  const resolved: Record<string, string | number> = { ...scenario.params }
+  const known = Object.keys(scenario.params)
+  for (const entry of entries) {
+    if (!entry) continue
+    const [name, value] = entry
+    const fallback = scenario.params[name]
+    if (fallback === undefined) {
+      problems.push(`${scenario.name} has no param '${name}'; its params are: ${known.join(', ') || '(none)'}`)
+    } else if (typeof fallback === 'number') {
+      const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value)
+      if (Number.isFinite(n)) resolved[name] = n
+      else problems.push(`--param ${name} must be a number, got '${value}'`)
+    } else {
+      resolved[name] = String(value)
+    }
+  }
+  if (problems.length === 0) problems.push(...(scenario.validate?.(resolved as P) ?? []))
+  if (problems.length > 0) throw new UsageError(problems.join('; '))
+  return Object.freeze(resolved) as P
+}
+
+function splitPair(pair: string, problems: string[]): [string, string] | undefined {
+  const at = pair.indexOf('=')
+  if (at <= 0) {
+    problems.push(`--param takes name=value, got '${pair}'`)
+    return undefined
+  }
+  return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()]
+}

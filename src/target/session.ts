@@ -1,0 +1,28 @@
+import type { IsolationLevel } from '../config.js'
+
+/** The SQL engines racebench speaks. */
+export type Dialect = 'postgres'
+
+export interface QueryResult<Row> {
+  readonly rows: Row[]
+  /** Rows inserted, updated, deleted or returned. */
+  readonly rowCount: number
+}
+
+/**
+ * One real connection to the target, inside the run's own schema. Workers each own one;
+ * scenarios only ever see this interface, never the driver.
+ */
+export interface Session {
+  readonly dialect: Dialect
+  /** Runs one statement. Statements are prepared once per connection and reused. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
+  /** Opens a transaction; with a level, at that isolation level. */
+  begin(isolation?: IsolationLevel): Promise<void>
+  commit(): Promise<void>
+  /** Rolls back if a transaction is open; never throws (the connection may already be gone). */
+  rollback(): Promise<void>
+  /** True between begin() and commit()/rollback(). */
+  readonly inTransaction: boolean
+  close(): Promise<void>
+}

@@ -1,0 +1,39 @@
+import type { IsolationLevel } from '../config.js'
+import type { Dialect, Session } from './session.js'
+
+/**
+ * A database racebench may write to, confined to the run's own namespace (a PostgreSQL schema).
+ * Created by `openTarget`, closed exactly once by its owner.
+ */
+export interface Target {
+  readonly dialect: Dialect
+  /** The real server and version, e.g. `PostgreSQL 15.19`. */
+  readonly server: string
+  /** The URL with its password masked: safe to print. */
+  readonly url: string
+  /** True when racebench started the server itself. */
+  readonly embedded: boolean
+  /** The run's schema, e.g. `racebench_double_booking_3f9a0c1e`. */
+  readonly namespace: string
+  /** The level a plain BEGIN gets on this server. */
+  readonly defaultIsolation: IsolationLevel
+  /** A connection for setup and for checking invariants. */
+  readonly admin: Session
+  /** Opens one more connection inside the namespace, for a worker. */
+  connect(): Promise<Session>
+  /** Runs a multi-statement SQL script (the scenario's schema) inside the namespace. */
+  runScript(sql: string): Promise<void>
+  /** Drops the namespace (unless kept), closes the admin connection, stops an embedded server. */
+  close(): Promise<void>
+}
+
+/** What every target needs to know from the run. */
+export interface TargetOptions {
+  readonly scenario: string
+  /** lock and statement timeout on every connection. */
+  readonly timeoutMs: number
+  readonly keep: boolean
+  readonly workers: number
+  /** Diagnostic lines (stderr under --debug). */
+  readonly log: (line: string) => void
+}
