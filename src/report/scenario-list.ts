@@ -1,0 +1,34 @@
+import type { ChalkInstance } from 'chalk'
+import type { Params, Scenario } from '../scenario/define-scenario.js'
+
+/** `racebench list`: every scenario, its params and its strategies with their summaries. */
+export function renderScenarioList(scenarios: readonly Scenario<Params, unknown>[], style: ChalkInstance): string {
+  return scenarios.map((scenario) => describeScenario(scenario, style)).join('\n\n') + '\n'
+}
+
+/** `racebench explain <scenario>`: the same, preceded by the incident the scenario comes from. */
+export function renderExplanation(scenario: Scenario<Params, unknown>, style: ChalkInstance): string {
+  return `${describeScenario(scenario, style)}\n\n${wrap(scenario.story, 100)}\n\ninvariants: ${Object.keys(scenario.invariants).join('; ')}\n`
+}
+
+function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInstance): string {
+  const params = Object.entries(scenario.params).map(([name, value]) => `${name}=${value}`).join(' ')
+  const names = Object.keys(scenario.strategies)
+  const width = Math.max(...names.map((name) => name.length))
+  const strategies = Object.entries(scenario.strategies).map(
+    ([name, strategy]) => `  ${style.bold(name.padEnd(width))}  ${strategy.expect === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}`,
+  )
+  return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...strategies].join('\n')
+}
+
+function wrap(text: string, width: number): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  return [...lines, line].join('\n')
+}

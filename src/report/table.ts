@@ -1,0 +1,88 @@
+import Table from 'cli-table3'
+import type { ChalkInstance } from 'chalk'
+import { formatDuration } from '../duration.js'
+import { OUTCOMES, type Outcome } from '../history/outcome.js'
+import type { LatencySummary } from '../metrics/latency.js'
+import type { RunResult } from '../run-result.js'
+import { mark } from './style.js'
+
+/**
+ * Renders a run as the table a person reads: settings, outcomes with their latencies, throughput,
+ * errors and one line per invariant. Pure: result in, text out (autocannon's printResult).
+ */
+export function renderRunTable(result: RunResult, style: ChalkInstance): string {
+  const lines = [...header(result, style), '', outcomeTable(result, style), ...summary(result, style), '', ...invariants(result, style), '', verdict(result, style)]
+  return lines.join('\n') + '\n'
+}
+
+function header(r: RunResult, style: ChalkInstance): string[] {
+  const server = `${r.db.server}${r.db.embedded ? ' (embedded)' : ''}`
+  const stop = r.iterations !== null ? `${r.workers} workers × ${r.iterations} iterations` : `${r.workers} workers for ${formatDuration(r.durationLimitMs ?? 0)}`
+  const params = Object.entries(r.params).map(([name, value]) => `${name}=${value}`)
+  const schema = `schema ${r.db.schema} ${r.db.kept ? 'kept' : 'dropped'}`
+  return [
+    `${style.bold(r.scenario)} · strategy ${style.bold(r.strategy)} (${r.expect}) · ${server} · ${r.isolation}`,
+    style.dim([stop, `think ${r.thinkMs}ms`, `seed ${r.seed}`, ...params, schema].join(' · ')),
+  ]
+}
+
+const OUTCOME_COLOR: Record<Outcome, keyof Pick<ChalkInstance, 'green' | 'blue' | 'yellow' | 'red' | 'magenta'>> = {
+  ok: 'green',
+  rejected: 'blue',
+  conflict: 'yellow',
+  error: 'red',
+  unknown: 'magenta',
+}
+
+function outcomeTable(r: RunResult, style: ChalkInstance): string {
+  const colored = style.level > 0
+  const table = new Table({
+    head: ['outcome', 'count', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: colored ? ['cyan'] : [], border: colored ? ['grey'] : [] },
+    // Compact: no rule between body rows.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  })
+  const total = OUTCOMES.reduce((sum, outcome) => sum + r.outcomes[outcome], 0)
+  for (const outcome of OUTCOMES) {
+    const count = r.outcomes[outcome]
+    table.push([style[OUTCOME_COLOR[outcome]](outcome), count, share(count, total), ...latencyCells(count, r.latencyMsByOutcome[outcome])])
+  }
+  table.push([style.bold('all'), style.bold(total), share(total, total), ...latencyCells(total, r.latencyMs)])
+  return table.toString()
+}
+
+function latencyCells(count: number, latency: LatencySummary): string[] {
+  if (count === 0) return ['–', '–', '–', '–']
+  return [latency.p50, latency.p95, latency.p99, latency.max].map(formatMs)
+}
+
+function summary(r: RunResult, style: ChalkInstance): string[] {
+  const total = OUTCOMES.reduce((sum, outcome) => sum + r.outcomes[outcome], 0)
+  const lines = [
+    `${total} operations in ${formatDuration(Math.round(r.durationMs))} · ${style.bold(`${r.opsPerSec} ops/s`)} · mean ${formatMs(r.latencyMs.mean)} ms · ${r.retries} retries`,
+  ]
+  const errors = Object.entries(r.errorsByClass).filter(([, count]) => count > 0)
+  if (errors.length > 0) lines.push(`database errors: ${errors.map(([name, count]) => `${name} ${count}`).join(', ')}`)
+  for (const sample of r.errorSamples) lines.push(style.red(`  error: ${sample}`))
+  return lines
+}
+
+function invariants(r: RunResult, style: ChalkInstance): string[] {
+  return [style.bold('invariants'), ...r.invariants.map((i) => `  ${mark(style, i.held)} ${i.name}: ${i.detail}`)]
+}
+
+function verdict(r: RunResult, style: ChalkInstance): string {
+  const count = r.invariants.length
+  if (r.violations === 0) return style.green(`✔ all ${count} invariants held`)
+  const note = r.expect === 'unsafe' ? ` (as expected: '${r.strategy}' is unsafe)` : ` ('${r.strategy}' is meant to be safe)`
+  return style.red(`✘ ${r.violations} of ${count} invariants violated`) + note
+}
+
+function share(count: number, total: number): string {
+  return total === 0 ? '–' : `${((count * 100) / total).toFixed(1)}%`
+}
+
+function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)
+}
