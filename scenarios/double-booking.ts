@@ -1,9 +1,17 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyOutcome } from '../src/scenario/define-scenario.js'
+import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
 import { advisoryXactLock } from '../src/strategy/advisory-lock.js'
 
 const params = { rooms: 5, nights: 5 }
 type Slot = { readonly room: number; readonly night: number }
 type Ctx = StrategyContext<typeof params, Slot>
+
+/**
+ * A lock taken inside a REPEATABLE READ transaction protects nothing in PostgreSQL: the snapshot is
+ * taken when the locking statement starts, before the lock is granted, so the check that follows
+ * cannot see the booking the previous lock holder committed (measured: 16 bookings for one slot).
+ * SERIALIZABLE catches it as a serialization failure; READ COMMITTED takes a fresh snapshot per statement.
+ */
+const safeUnlessRepeatableRead = ({ isolation }: StrategyEnvironment) => (isolation === 'repeatable-read' ? 'unsafe' : 'safe')
 
 const SLOT_TAKEN = `SELECT 1 FROM bookings WHERE room_id = $1 AND night = $2 AND status = 'active' LIMIT 1`
 const BOOK = `INSERT INTO bookings (room_id, night, guest) VALUES ($1, $2, $3)`
@@ -47,7 +55,7 @@ export default defineScenario({
     },
     pessimistic: {
       summary: "In a transaction, SELECT … FOR UPDATE the room's row, then check and insert: bookings of a room queue up.",
-      expect: 'safe',
+      expect: safeUnlessRepeatableRead,
       ownsTransaction: true,
       run: (ctx) =>
         ctx.transaction(async () => {
@@ -90,7 +98,7 @@ export default defineScenario({
     },
     advisory: {
       summary: 'pg_advisory_xact_lock on the slot, then check and insert: one booking attempt per slot at a time.',
-      expect: 'safe',
+      expect: safeUnlessRepeatableRead,
       ownsTransaction: true,
       run: (ctx) =>
         ctx.transaction(async () => {

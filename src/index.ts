@@ -20,6 +20,8 @@ export {
   type Verdict,
   type Params,
   type Expectation,
+  type StrategyEnvironment,
+  expectationOf,
 } from './scenario/define-scenario.js'
 export type { Session, QueryResult, Dialect } from './target/session.js'
 export type { Rng } from './runner/rng.js'

@@ -8,7 +8,7 @@ import { redact } from './redact.js'
 import type { RunResult } from './run-result.js'
 import { createRunEmitter, type RunEmitter } from './runner/events.js'
 import { runWorkers } from './runner/run-workers.js'
-import type { Scenario } from './scenario/define-scenario.js'
+import { expectationOf, type Scenario } from './scenario/define-scenario.js'
 import { loadScenario } from './scenario/load-scenario.js'
 import { resolveParams } from './scenario/params.js'
 import { readSchema } from './scenario/read-schema.js'
@@ -76,11 +76,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     events.emit('phase', 'checking invariants')
     const invariants = await checkInvariants(scenario, { dialect: target.dialect, db: target.admin, params, outcomes: { ...recorder.outcomes } })
     const completed = recorder.completed
+    const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
     return {
       scenario: scenario.name,
       strategy: strategyName,
-      expect: strategy.expect,
-      isolation: (strategy.isolation ?? config.isolation ?? target.defaultIsolation).replace(/-/g, ' '),
+      expect: expectationOf(strategy, { dialect: target.dialect, isolation }),
+      isolation: isolation.replace(/-/g, ' '),
       db: {
         dialect: target.dialect,
         server: target.server,

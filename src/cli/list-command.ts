@@ -1,4 +1,6 @@
+import { ISOLATION_LEVELS } from '../config.js'
 import { ExitCode } from '../errors.js'
+import { expectationOf } from '../scenario/define-scenario.js'
 import { renderJson } from '../report/json.js'
 import { renderExplanation, renderScenarioList } from '../report/scenario-list.js'
 import { styleFor } from '../report/style.js'
@@ -13,7 +15,11 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
       name: s.name,
       summary: s.summary,
       params: s.params,
-      strategies: Object.entries(s.strategies).map(([name, strategy]) => ({ name, summary: strategy.summary, expect: strategy.expect })),
+      strategies: Object.entries(s.strategies).map(([name, strategy]) => ({
+        name,
+        summary: strategy.summary,
+        expect: Object.fromEntries(ISOLATION_LEVELS.map((isolation) => [isolation, expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? isolation })])),
+      })),
       invariants: Object.keys(s.invariants),
     }))
     process.stdout.write(renderJson(described))

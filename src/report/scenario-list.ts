@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk'
-import type { Params, Scenario } from '../scenario/define-scenario.js'
+import { ISOLATION_LEVELS } from '../config.js'
+import { expectationOf, type Params, type Scenario } from '../scenario/define-scenario.js'
 
 /** `racebench list`: every scenario, its params and its strategies with their summaries. */
 export function renderScenarioList(scenarios: readonly Scenario<Params, unknown>[], style: ChalkInstance): string {
@@ -15,9 +16,12 @@ function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInsta
   const params = Object.entries(scenario.params).map(([name, value]) => `${name}=${value}`).join(' ')
   const names = Object.keys(scenario.strategies)
   const width = Math.max(...names.map((name) => name.length))
-  const strategies = Object.entries(scenario.strategies).map(
-    ([name, strategy]) => `  ${style.bold(name.padEnd(width))}  ${strategy.expect === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}`,
-  )
+  const strategies = Object.entries(scenario.strategies).map(([name, strategy]) => {
+    const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed' })
+    const exceptions = ISOLATION_LEVELS.filter((isolation) => expectationOf(strategy, { dialect: 'postgres', isolation }) !== expected)
+    const caveat = exceptions.length > 0 ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} at ${exceptions.join(', ')})`) : ''
+    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}`
+  })
   return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...strategies].join('\n')
 }
 

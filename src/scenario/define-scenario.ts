@@ -47,10 +47,21 @@ export interface PrepareContext<P extends Params> {
   readonly params: P
 }
 
+/** Where a strategy runs, for expectations that depend on it. */
+export interface StrategyEnvironment {
+  readonly dialect: Dialect
+  /** The level its transactions actually run at. */
+  readonly isolation: IsolationLevel
+}
+
 export interface Strategy<P extends Params, K> {
   /** One line for `racebench list`. */
   readonly summary: string
-  readonly expect: Expectation
+  /**
+   * Whether the strategy keeps the invariants. A function when that depends on the engine or the
+   * isolation level (a lock taken after a REPEATABLE READ snapshot protects nothing).
+   */
+  readonly expect: Expectation | ((env: StrategyEnvironment) => Expectation)
   /** A level the strategy always runs at, whatever `--isolation` says (e.g. the `serializable` strategy). */
   readonly isolation?: IsolationLevel
   /**
@@ -109,6 +120,11 @@ export type Scenario<P extends Params = Params, K = unknown> = ScenarioDefinitio
  */
 export function defineScenario<P extends Params, K>(definition: ScenarioDefinition<P, K>): Scenario<P, K> {
   return Object.freeze({ ...definition })
+}
+
+/** A strategy's expectation where it runs. */
+export function expectationOf(strategy: Pick<Strategy<Params, unknown>, 'expect'>, env: StrategyEnvironment): Expectation {
+  return typeof strategy.expect === 'function' ? strategy.expect(env) : strategy.expect
 }
 
 /**

@@ -20,7 +20,9 @@ export function validateScenario(candidate: unknown, source: string): Scenario<P
   if (Object.keys(strategies).length === 0) problems.push(`'strategies' must name at least one strategy`)
   for (const [name, strategy] of Object.entries(strategies)) {
     if (typeof strategy?.run !== 'function') problems.push(`strategy '${name}' needs a run(ctx) function`)
-    if (strategy?.expect !== 'safe' && strategy?.expect !== 'unsafe') problems.push(`strategy '${name}' needs expect: 'safe' or 'unsafe'`)
+    if (strategy?.expect !== 'safe' && strategy?.expect !== 'unsafe' && typeof strategy?.expect !== 'function') {
+      problems.push(`strategy '${name}' needs expect: 'safe', 'unsafe' or a function of { dialect, isolation }`)
+    }
   }
   const invariants = (s.invariants ?? {}) as Record<string, unknown>
   if (Object.keys(invariants).length === 0) problems.push(`'invariants' must name at least one invariant`)
