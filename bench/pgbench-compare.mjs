@@ -1,0 +1,396 @@
+#!/usr/bin/env node
+// Runner overhead of racebench against pgbench on the same trivial workload.
+//
+//   npm run build && node bench/pgbench-compare.mjs [--duration 5] [--clients 8] [--threads 2] [--rounds 1]
+//
+// For each workload (a primary-key SELECT, and separately a primary-key UPDATE, of one row among
+// --rows keys), it runs, for the same duration and the same number of connections:
+//   pgbench    a custom script (-f) with -M prepared -n: the C reference client;
+//   node-pg    a bare loop over node-postgres with named (prepared) statements, no framework: what
+//              any Node client pays (the driver and the event loop) before racebench adds anything;
+//   racebench  runScenario with a scenario object defined below (think 0, no isolation wrapping).
+// Every run gets a fresh, vacuumed and analyzed table and starts after a CHECKPOINT.
+//
+// Everything lives in one dedicated database, racebench_bench_pgbench, created at the start and
+// dropped at the end (also on Ctrl-C); nothing else on the server is touched. Not a test:
+// vitest does not pick up this file (no .test./.spec. in its name) and tsc ignores .mjs.
+
+import { execFile } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, promisify } from 'node:util'
+import pg from 'pg'
+
+const run = promisify(execFile)
+
+const BENCH_DB = 'racebench_bench_pgbench'
+const SCHEMA_FILE = fileURLToPath(new URL('./sql/kv.sql', import.meta.url))
+const WORKLOADS = {
+  select: 'SELECT v FROM kv WHERE k = $1',
+  update: 'UPDATE kv SET v = v + 1 WHERE k = $1',
+}
+const TOOLS = ['pgbench', 'node-pg', 'racebench']
+
+// ---------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------
+
+const { values: opts } = parseArgs({
+  options: {
+    server: { type: 'string', default: process.env.RACEBENCH_BENCH_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    duration: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '8' },
+    threads: { type: 'string', default: '2' },
+    rows: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '1' },
+    workload: { type: 'string', default: Object.keys(WORKLOADS).join(',') },
+    tool: { type: 'string', default: TOOLS.join(',') },
+    pgbench: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (opts.help) {
+  console.log(`usage: node bench/pgbench-compare.mjs [options]   (run \`npm run build\` first)
+  --server URL     a PostgreSQL server to create ${BENCH_DB} on (default ${opts.server})
+  --duration S     seconds per run, 1..60 (default 5)
+  --clients N      connections per run: pgbench -c, racebench workers (default 8)
+  --threads N      pgbench -j (default 2; node-pg and racebench are one Node thread)
+  --rows N         keys in the table (default 10000)
+  --rounds N       repeat every workload and tool N times, interleaved (default 1)
+  --workload LIST  ${Object.keys(WORKLOADS).join(',')} (default: both)
+  --tool LIST      ${TOOLS.join(',')} (default: all)
+  --pgbench PATH   the pgbench binary (default: PATH, then /usr/lib/postgresql/*/bin)
+  --json           print the results as JSON instead of a table`)
+  process.exit(0)
+}
+
+const durationS = int('--duration', opts.duration, 1, 60)
+const clients = int('--clients', opts.clients, 1, 64)
+const threads = int('--threads', opts.threads, 1, 64)
+const rows = int('--rows', opts.rows, 1, 10_000_000)
+const rounds = int('--rounds', opts.rounds, 1, 10)
+const workloads = list('--workload', opts.workload, Object.keys(WORKLOADS))
+const tools = list('--tool', opts.tool, TOOLS)
+if (threads > clients) fail('--threads cannot exceed --clients (pgbench refuses it)')
+
+function int(name, text, min, max) {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be a whole number in ${min}..${max}, got '${text}'`)
+  return n
+}
+
+function list(name, text, valid) {
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean)
+  const bad = items.filter((item) => !valid.includes(item))
+  if (items.length === 0 || bad.length > 0) fail(`${name} takes a comma-separated list of ${valid.join(', ')}; got '${text}'`)
+  return items
+}
+
+function fail(message) {
+  console.error(`pgbench-compare: ${message}`)
+  process.exit(2)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+// ---------------------------------------------------------------------------------------------
+
+let racebench
+try {
+  racebench = await import('../dist/src/index.js')
+} catch (error) {
+  fail(`cannot load ../dist/src/index.js (run \`npm run build\` first): ${error.message}`)
+}
+const { runScenario, defineScenario } = racebench
+
+const pgbenchPath = tools.includes('pgbench') ? findPgbench(opts.pgbench) : undefined
+const serverUrl = new URL(opts.server)
+const benchUrl = new URL(opts.server)
+benchUrl.pathname = `/${BENCH_DB}`
+const schemaTemplate = await readFile(SCHEMA_FILE, 'utf8')
+const schemaSql = schemaTemplate.replace(/\{\{\s*rows\s*\}\}/g, String(rows))
+
+function findPgbench(given) {
+  if (given) {
+    if (!existsSync(given)) fail(`no pgbench at ${given}`)
+    return given
+  }
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench')
+  }
+  const root = '/usr/lib/postgresql'
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : []
+  for (const version of versions) {
+    const candidate = join(root, version, 'bin', 'pgbench')
+    if (existsSync(candidate)) return candidate
+  }
+  fail('pgbench not found: install postgresql-contrib (Debian: postgresql-client), pass --pgbench PATH, or use --tool node-pg,racebench')
+}
+
+/** Fresh table, vacuumed, analyzed, then a CHECKPOINT: the same starting line for every run. */
+async function freshTable(db) {
+  await db.query('DROP TABLE IF EXISTS kv')
+  await db.query(schemaSql)
+  await settle(db)
+}
+
+async function settle(db) {
+  await db.query('VACUUM ANALYZE kv')
+  // Superuser or pg_checkpoint only; without it the runs are just noisier.
+  await db.query('CHECKPOINT').catch(() => {})
+}
+
+/** The racebench side: one strategy per workload, each a single autocommit statement. */
+const kvScenario = defineScenario({
+  name: 'bench-kv',
+  summary: 'Benchmark only: one primary-key statement per operation on a table of `rows` keys.',
+  story: 'Not a race: the smallest possible operation, to measure what the runner itself costs per operation.',
+  schema: SCHEMA_FILE,
+  params: { rows: 10_000 },
+  validate: (p) => (Number.isInteger(p.rows) && p.rows >= 1 ? [] : ['--param rows must be a whole number of at least 1']),
+  pickKey: (rng, p) => 1 + rng.int(p.rows),
+  strategies: Object.fromEntries(
+    Object.entries(WORKLOADS).map(([name, sql]) => [
+      name,
+      {
+        summary: sql,
+        expect: 'safe',
+        prepare: ({ db }) => settle(db),
+        run: async ({ db, key }) => ((await db.query(sql, [key])).rowCount === 1 ? 'ok' : 'rejected'),
+      },
+    ]),
+  ),
+  invariants: {
+    'row count unchanged': async ({ db, params }) => {
+      const { rows: found } = await db.query('SELECT count(*)::int AS n FROM kv')
+      const n = found[0]?.n ?? 0
+      return { held: n === params.rows, detail: `${n} rows, expected ${params.rows}` }
+    },
+  },
+})
+
+// ---------------------------------------------------------------------------------------------
+// The three tools
+// ---------------------------------------------------------------------------------------------
+
+async function runPgbench(workload, scratch) {
+  const script = join(scratch, `${workload}.sql`)
+  // pgbench variables are :name; one statement, no BEGIN/END: autocommit, as in the other two.
+  await writeFile(script, `\\set k random(1, ${rows})\n${WORKLOADS[workload].replace('$1', ':k')};\n`)
+  await withBenchDb(freshTable)
+  const args = [
+    '-h', benchUrl.hostname || '127.0.0.1',
+    '-p', benchUrl.port || '5432',
+    '-U', decodeURIComponent(benchUrl.username) || 'postgres',
+    '-n', '-M', 'prepared',
+    '-c', String(clients), '-j', String(threads), '-T', String(durationS),
+    // With -P, pgbench measures every transaction's latency; without it, "latency average" is
+    // only derived from duration × clients / transactions.
+    '-P', String(durationS),
+    '-f', script,
+    BENCH_DB,
+  ]
+  const env = { ...process.env, PGAPPNAME: 'racebench-bench-pgbench' }
+  if (benchUrl.password) env.PGPASSWORD = decodeURIComponent(benchUrl.password)
+  const { stdout } = await run(pgbenchPath, args, { env, timeout: (durationS + 60) * 1_000, maxBuffer: 1 << 20 })
+  const number = (re) => {
+    const match = stdout.match(re)
+    if (!match) throw new Error(`cannot read ${re} from pgbench's output:\n${stdout}`)
+    return Number(match[1])
+  }
+  return {
+    opsPerSec: number(/^tps = ([\d.]+)/m),
+    meanMs: number(/^latency average = ([\d.]+) ms/m),
+    ops: number(/^number of transactions actually processed: (\d+)/m),
+    errors: stdout.match(/^number of failed transactions: (\d+)/m) ? number(/^number of failed transactions: (\d+)/m) : 0,
+  }
+}
+
+async function runNodePg(workload) {
+  await withBenchDb(freshTable)
+  const sql = WORKLOADS[workload]
+  const conns = []
+  try {
+    for (let i = 0; i < clients; i++) {
+      const client = new pg.Client({ connectionString: benchUrl.href, application_name: 'racebench-bench-node-pg' })
+      conns.push(client)
+      await client.connect()
+    }
+    let ops = 0
+    let errors = 0
+    let latencySum = 0
+    const startedAt = performance.now()
+    const deadline = startedAt + durationS * 1_000
+    await Promise.all(
+      conns.map(async (client) => {
+        while (performance.now() < deadline) {
+          const k = 1 + Math.floor(Math.random() * rows)
+          const t = performance.now()
+          try {
+            await client.query({ name: `bench_${workload}`, text: sql, values: [k] })
+          } catch {
+            errors++
+          }
+          latencySum += performance.now() - t
+          ops++
+        }
+      }),
+    )
+    const elapsed = performance.now() - startedAt
+    return { opsPerSec: (ops * 1_000) / elapsed, meanMs: latencySum / ops, ops, errors }
+  } finally {
+    await Promise.all(conns.map((client) => client.end().catch(() => {})))
+  }
+}
+
+async function runRacebench(workload) {
+  const result = await runScenario({
+    scenario: kvScenario,
+    strategy: workload,
+    db: benchUrl.href,
+    workers: clients,
+    duration: `${durationS}s`,
+    think: 0,
+    params: { rows },
+  })
+  if (result.violations > 0) throw new Error(`racebench reported a violated invariant: ${JSON.stringify(result.invariants)}`)
+  const o = result.outcomes
+  return {
+    opsPerSec: result.opsPerSec,
+    meanMs: result.latencyMs.mean,
+    ops: o.ok + o.rejected + o.conflict + o.error + o.unknown,
+    errors: o.error + o.unknown + o.rejected + o.conflict,
+  }
+}
+
+async function withBenchDb(fn) {
+  const db = new pg.Client({ connectionString: benchUrl.href })
+  await db.connect()
+  try {
+    return await fn(db)
+  } finally {
+    await db.end()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+const admin = new pg.Client({ connectionString: serverUrl.href, application_name: 'racebench-bench' })
+let scratch
+let cleaned = false
+
+async function cleanup() {
+  if (cleaned) return
+  cleaned = true
+  // FORCE ends any connection still open on it (a run cut short by Ctrl-C).
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch((error) => console.error(`warning: could not drop ${BENCH_DB}: ${error.message}`))
+  await admin.end().catch(() => {})
+  if (scratch) await rm(scratch, { recursive: true, force: true })
+}
+
+process.once('SIGINT', () => {
+  console.error(`\ninterrupted: dropping ${BENCH_DB}`)
+  cleanup().finally(() => process.exit(130))
+})
+
+const results = []
+let env
+try {
+  await admin.connect()
+  // The name is ours alone: a leftover of an interrupted run is dropped, never anything else.
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${BENCH_DB}`)
+  scratch = await mkdtemp(join(tmpdir(), 'racebench-bench-'))
+  const { rows: [server] } = await admin.query(`SELECT current_setting('server_version') AS version`)
+  env = {
+    node: process.version,
+    pgbench: pgbenchPath ? (await run(pgbenchPath, ['--version'])).stdout.trim() : null,
+    server: `PostgreSQL ${server.version.split(' ')[0]} at ${serverUrl.host}`,
+    cores: availableParallelism(),
+    clients,
+    pgbenchThreads: threads,
+    durationS,
+    rows,
+  }
+  if (!opts.json) {
+    console.error(
+      `${env.server}, ${env.cores} cores, node ${env.node}, ${env.pgbench ?? 'no pgbench'}; ` +
+        `${clients} clients, pgbench -j ${threads}, ${durationS}s per run, ${rows} rows`,
+    )
+  }
+
+  for (let round = 1; round <= rounds; round++) {
+    for (const workload of workloads) {
+      for (const tool of tools) {
+        if (!opts.json) process.stderr.write(`round ${round}: ${workload} with ${tool}... `)
+        const measured =
+          tool === 'pgbench' ? await runPgbench(workload, scratch) : tool === 'node-pg' ? await runNodePg(workload) : await runRacebench(workload)
+        results.push({ round, workload, tool, ...measured })
+        if (!opts.json) process.stderr.write(`${measured.opsPerSec.toFixed(0)} ops/s\n`)
+      }
+    }
+  }
+} finally {
+  await cleanup()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+const baseline = (r) => results.find((b) => b.round === r.round && b.workload === r.workload && b.tool === 'pgbench')
+for (const r of results) {
+  const base = baseline(r)
+  r.pctOfPgbench = base ? Math.round((1_000 * r.opsPerSec) / base.opsPerSec) / 10 : null
+}
+
+if (opts.json) {
+  console.log(JSON.stringify({ env, results }, null, 2))
+} else {
+  const header = ['round', 'workload', 'tool', 'ops/s', 'mean ms', '% of pgbench', 'failed']
+  const body = results.map((r) => [
+    String(r.round),
+    r.workload,
+    r.tool,
+    r.opsPerSec.toFixed(0),
+    r.meanMs.toFixed(3),
+    r.pctOfPgbench === null ? '-' : `${r.pctOfPgbench.toFixed(1)}%`,
+    String(r.errors),
+  ])
+  if (rounds > 1) {
+    for (const workload of workloads) {
+      for (const tool of tools) {
+        const mine = results.filter((r) => r.workload === workload && r.tool === tool)
+        const pct = mine.map((r) => r.pctOfPgbench).filter((p) => p !== null)
+        body.push([
+          'median',
+          workload,
+          tool,
+          median(mine.map((r) => r.opsPerSec)).toFixed(0),
+          median(mine.map((r) => r.meanMs)).toFixed(3),
+          pct.length ? `${median(pct).toFixed(1)}%` : '-',
+          String(mine.reduce((n, r) => n + r.errors, 0)),
+        ])
+      }
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)))
+  const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  console.log(line(header))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const row of body) console.log(line(row))
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}

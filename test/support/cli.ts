@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { EMBEDDED_DIR_PREFIX } from '../../src/target/embedded.js'
+
+const BIN = fileURLToPath(new URL('../../bin/racebench.js', import.meta.url))
+
+export interface CliRun {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Starts the built CLI (`npm test` builds first) as a user's shell would: no TTY, so no colour. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  return { child, done }
+}
+
+export function runCli(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliRun> {
+  return startCli(args, env).done
+}
+
+/** Temporary folders of embedded servers that exist right now. */
+export function embeddedDirs(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith(EMBEDDED_DIR_PREFIX))
+}
+
+/** PostgreSQL processes serving an embedded racebench data folder. */
+export async function embeddedServers(): Promise<string[]> {
+  const { execFile } = await import('node:child_process')
+  return new Promise((resolve) =>
+    execFile('ps', ['-eo', 'pid,args'], (_error, out) => resolve(String(out).split('\n').filter((line) => line.includes(EMBEDDED_DIR_PREFIX)))),
+  )
+}

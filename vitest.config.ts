@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Real servers, an embedded PostgreSQL start, spawned CLIs: generous but bounded.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores: at most two test files at once, each in its own process.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+})
