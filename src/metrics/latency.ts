@@ -22,13 +22,10 @@ export function recordLatency(histogram: Histogram, ms: number): void {
 export function summarizeLatency(histogram: Histogram): LatencySummary {
   if (histogram.totalCount === 0) return { mean: 0, p50: 0, p95: 0, p99: 0, max: 0 }
   const ms = (us: number) => Math.round(us) / 1_000
-  return {
-    mean: ms(histogram.mean),
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p95: ms(histogram.getValueAtPercentile(95)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    max: ms(histogram.maxValue),
-  }
+  // A percentile is its bucket's highest equivalent value, which can exceed the exact maximum.
+  const max = histogram.maxValue
+  const at = (percentile: number) => ms(Math.min(histogram.getValueAtPercentile(percentile), max))
+  return { mean: ms(histogram.mean), p50: at(50), p95: at(95), p99: at(99), max: ms(max) }
 }
 
 /** One histogram holding every value of the given ones (for the all-outcomes latency). */
