@@ -11,14 +11,21 @@
 //   racebench  runScenario with a scenario object defined below (think 0, no isolation wrapping).
 // Every run gets a fresh, vacuumed and analyzed table and starts after a CHECKPOINT.
 //
+// Besides ops/s and mean latency it reports, over the workload window only, the client's own CPU
+// time per operation (user + system, all threads: process.cpuUsage() for the two Node tools,
+// the shell's `times` for pgbench) and how busy the whole machine was (/proc/stat, Linux only).
+// With client and server on one box, the client's CPU per operation is what decides throughput
+// once the box is saturated: every µs the client spends is a µs the server does not get.
+//
 // Everything lives in one dedicated database, racebench_bench_pgbench, created at the start and
 // dropped at the end (also on Ctrl-C); nothing else on the server is touched. Not a test:
 // vitest does not pick up this file (no .test./.spec. in its name) and tsc ignores .mjs.
 
 import { execFile } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
+import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -107,7 +114,7 @@ try {
 } catch (error) {
   fail(`cannot load ../dist/src/index.js (run \`npm run build\` first): ${error.message}`)
 }
-const { runScenario, defineScenario } = racebench
+const { runScenario, defineScenario, createRunEmitter } = racebench
 
 const pgbenchPath = tools.includes('pgbench') ? findPgbench(opts.pgbench) : undefined
 const serverUrl = new URL(opts.server)
@@ -198,7 +205,14 @@ async function runPgbench(workload, scratch) {
   ]
   const env = { ...process.env, PGAPPNAME: 'racebench-bench-pgbench' }
   if (benchUrl.password) env.PGPASSWORD = decodeURIComponent(benchUrl.password)
-  const { stdout } = await run(pgbenchPath, args, { env, timeout: (durationS + 60) * 1_000, maxBuffer: 1 << 20 })
+  // Through sh, whose `times` (POSIX) then prints the CPU time its children used: pgbench's own.
+  const machine0 = machineTicks()
+  const { stdout, stderr } = await run('/bin/sh', ['-c', '"$0" "$@"; status=$?; times >&2; exit $status', pgbenchPath, ...args], {
+    env,
+    timeout: (durationS + 60) * 1_000,
+    maxBuffer: 1 << 20,
+  })
+  const machineBusy = busyPercent(machine0, machineTicks())
   const number = (re) => {
     const match = stdout.match(re)
     if (!match) throw new Error(`cannot read ${re} from pgbench's output:\n${stdout}`)
@@ -209,7 +223,18 @@ async function runPgbench(workload, scratch) {
     meanMs: number(/^latency average = ([\d.]+) ms/m),
     ops: number(/^number of transactions actually processed: (\d+)/m),
     errors: stdout.match(/^number of failed transactions: (\d+)/m) ? number(/^number of failed transactions: (\d+)/m) : 0,
+    clientCpuUs: childrenCpuUs(stderr),
+    machineBusy,
   }
+}
+
+/** The children's line of `times`: `0m1.234s 0m0.567s` (user, system), the last such line. */
+function childrenCpuUs(stderr) {
+  const lines = stderr.trim().split('\n').filter((line) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(line.trim()))
+  const match = lines.at(-1)?.trim().match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/)
+  if (!match) return undefined
+  const [, um, us, sm, ss] = match.map(Number)
+  return (um * 60 + us + sm * 60 + ss) * 1e6
 }
 
 async function runNodePg(workload) {
@@ -225,6 +250,8 @@ async function runNodePg(workload) {
     let ops = 0
     let errors = 0
     let latencySum = 0
+    const machine0 = machineTicks()
+    const cpu0 = process.cpuUsage()
     const startedAt = performance.now()
     const deadline = startedAt + durationS * 1_000
     await Promise.all(
@@ -243,14 +270,28 @@ async function runNodePg(workload) {
       }),
     )
     const elapsed = performance.now() - startedAt
-    return { opsPerSec: (ops * 1_000) / elapsed, meanMs: latencySum / ops, ops, errors }
+    const cpu = process.cpuUsage(cpu0)
+    const machineBusy = busyPercent(machine0, machineTicks())
+    return { opsPerSec: (ops * 1_000) / elapsed, meanMs: latencySum / ops, ops, errors, clientCpuUs: cpu.user + cpu.system, machineBusy }
   } finally {
     await Promise.all(conns.map((client) => client.end().catch(() => {})))
   }
 }
 
 async function runRacebench(workload) {
+  // The workload window only (after connecting, before the invariants): the runner's start and done events.
+  const events = createRunEmitter()
+  let cpu0, machine0, cpu, machineBusy
+  events.on('start', () => {
+    machine0 = machineTicks()
+    cpu0 = process.cpuUsage()
+  })
+  events.on('done', () => {
+    cpu = process.cpuUsage(cpu0)
+    machineBusy = busyPercent(machine0, machineTicks())
+  })
   const result = await runScenario({
+    events,
     scenario: kvScenario,
     strategy: workload,
     db: benchUrl.href,
@@ -266,7 +307,25 @@ async function runRacebench(workload) {
     meanMs: result.latencyMs.mean,
     ops: o.ok + o.rejected + o.conflict + o.error + o.unknown,
     errors: o.error + o.unknown + o.rejected + o.conflict,
+    clientCpuUs: cpu ? cpu.user + cpu.system : undefined,
+    machineBusy,
   }
+}
+
+/** Linux: the machine's CPU tick counters, busy (user, nice, system, irq, softirq) and all. */
+function machineTicks() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
+    return { busy: user + nice + system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + (steal ?? 0) }
+  } catch {
+    return undefined
+  }
+}
+
+function busyPercent(before, after) {
+  if (!before || !after || after.total === before.total) return undefined
+  return (100 * (after.busy - before.busy)) / (after.total - before.total)
 }
 
 async function withBenchDb(fn) {
@@ -320,6 +379,13 @@ try {
     durationS,
     rows,
   }
+  // Anything else using the CPU skews every number here: say so before measuring.
+  const idle0 = machineTicks()
+  await delay(1_000)
+  env.busyBeforePct = busyPercent(idle0, machineTicks())
+  if (env.busyBeforePct !== undefined && env.busyBeforePct > 10) {
+    console.error(`warning: the machine was ${env.busyBeforePct.toFixed(0)}% busy before the benchmark started; the numbers will be noisy`)
+  }
   if (!opts.json) {
     console.error(
       `${env.server}, ${env.cores} cores, node ${env.node}, ${env.pgbench ?? 'no pgbench'}; ` +
@@ -350,12 +416,15 @@ const baseline = (r) => results.find((b) => b.round === r.round && b.workload ==
 for (const r of results) {
   const base = baseline(r)
   r.pctOfPgbench = base ? Math.round((1_000 * r.opsPerSec) / base.opsPerSec) / 10 : null
+  r.clientCpuUsPerOp = r.clientCpuUs === undefined || r.ops === 0 ? null : Math.round((10 * r.clientCpuUs) / r.ops) / 10
 }
 
 if (opts.json) {
   console.log(JSON.stringify({ env, results }, null, 2))
 } else {
-  const header = ['round', 'workload', 'tool', 'ops/s', 'mean ms', '% of pgbench', 'failed']
+  const header = ['round', 'workload', 'tool', 'ops/s', 'mean ms', '% of pgbench', 'client CPU µs/op', 'box busy', 'failed']
+  const perOp = (r) => r.clientCpuUsPerOp ?? undefined
+  const fmt = (value, digits, suffix = '') => (value === undefined ? '-' : `${value.toFixed(digits)}${suffix}`)
   const body = results.map((r) => [
     String(r.round),
     r.workload,
@@ -363,6 +432,8 @@ if (opts.json) {
     r.opsPerSec.toFixed(0),
     r.meanMs.toFixed(3),
     r.pctOfPgbench === null ? '-' : `${r.pctOfPgbench.toFixed(1)}%`,
+    fmt(perOp(r), 1),
+    fmt(r.machineBusy, 0, '%'),
     String(r.errors),
   ])
   if (rounds > 1) {
@@ -377,6 +448,8 @@ if (opts.json) {
           median(mine.map((r) => r.opsPerSec)).toFixed(0),
           median(mine.map((r) => r.meanMs)).toFixed(3),
           pct.length ? `${median(pct).toFixed(1)}%` : '-',
+          fmt(medianOf(mine.map(perOp)), 1),
+          fmt(medianOf(mine.map((r) => r.machineBusy)), 0, '%'),
           String(mine.reduce((n, r) => n + r.errors, 0)),
         ])
       }
@@ -387,6 +460,11 @@ if (opts.json) {
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of body) console.log(line(row))
+}
+
+function medianOf(values) {
+  const known = values.filter((v) => v !== undefined)
+  return known.length ? median(known) : undefined
 }
 
 function median(values) {

@@ -21,6 +21,9 @@ const BEGIN: Readonly<Record<IsolationLevel | 'default', string>> = {
   serializable: 'BEGIN ISOLATION LEVEL SERIALIZABLE',
 }
 
+/** node-postgres's message for a statement refused on a client whose connection already broke. */
+const NOT_QUERYABLE = /not queryable/i
+
 /** A statement that cannot change data, so losing the connection during it leaves no doubt. */
 const READ_ONLY = /^\s*select\b/i
 
@@ -89,6 +92,9 @@ export class PostgresSession implements Session {
   #lost(error: unknown, indeterminate: boolean): unknown {
     if (classifyError(error) !== 'connection') return error
     this.#inTransaction = false
-    return new ConnectionLost(indeterminate, error)
+    // node-postgres refuses a statement on a client it already knows is broken without sending it:
+    // that write certainly did not happen.
+    const neverSent = error instanceof Error && NOT_QUERYABLE.test(error.message)
+    return new ConnectionLost(indeterminate && !neverSent, error)
   }
 }

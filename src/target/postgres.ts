@@ -21,10 +21,11 @@ export async function openPostgresTarget(url: string, options: TargetOptions, ex
   const namespace = namespaceFor(options.scenario)
   const timeout = options.timeoutMs
 
-  const connect = async (): Promise<PostgresSession> => {
+  const connect = async (role: 'worker' | 'setup' = 'worker'): Promise<PostgresSession> => {
     const client = new pg.Client({
       connectionString: url,
-      application_name: 'racebench',
+      // Names the run, so a DBA (or a test) can tell its connections apart in pg_stat_activity.
+      application_name: `racebench ${role} ${namespace}`,
       connectionTimeoutMillis: Math.max(timeout, 5_000),
       // Bound every wait on the server side; idle-in-transaction catches a worker that died mid-transaction.
       options: [
@@ -43,7 +44,7 @@ export async function openPostgresTarget(url: string, options: TargetOptions, ex
     return new PostgresSession(client)
   }
 
-  const admin = await connect()
+  const admin = await connect('setup')
   try {
     const { rows } = await admin.query<{ version: string; isolation: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('default_transaction_isolation') AS isolation`,
@@ -63,7 +64,7 @@ export async function openPostgresTarget(url: string, options: TargetOptions, ex
       namespace,
       defaultIsolation: settings.isolation.replace(/ /g, '-') as IsolationLevel,
       admin,
-      connect,
+      connect: () => connect('worker'),
       async runScript(sql) {
         await admin.query(sql)
       },
