@@ -35,6 +35,17 @@ for (const file of positionals) {
     return `${w.fn}  ${w.file}${w.file.startsWith('(') ? '' : `:${w.line}`}`
   }
 
+  const packageOf = (file) =>
+    file.startsWith('node_modules/')
+      ? file.split('/').slice(0, 2).join('/')
+      : file.startsWith('dist/src/')
+        ? 'racebench (dist/src)'
+        : file.startsWith('node:')
+          ? 'node core (JS)'
+          : file.startsWith('bench/')
+            ? 'bench (the scenario object)'
+            : file
+  const selfByPackage = new Map()
   const selfByFn = new Map()
   const selfByFile = new Map()
   const totalByFn = new Map()
@@ -44,6 +55,8 @@ for (const file of positionals) {
     selfByFn.set(key, (selfByFn.get(key) ?? 0) + count)
     const file = where(node).file
     selfByFile.set(file, (selfByFile.get(file) ?? 0) + count)
+    const pkg = packageOf(file)
+    selfByPackage.set(pkg, (selfByPackage.get(pkg) ?? 0) + count)
     // Inclusive: every distinct function on the stack gets the sample once (recursion counted once).
     const seen = new Set()
     for (let at = id; at !== undefined; at = parent.get(at)) {
@@ -61,6 +74,7 @@ for (const file of positionals) {
     for (const [key, n] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(n)}  ${key}`)
   }
   console.log(`${file}: ${total} samples`)
+  print('self time by package', selfByPackage)
   print('self time by file', selfByFile)
   print('self time by function', selfByFn)
   print('total (inclusive) time by function', totalByFn)

@@ -41,6 +41,8 @@ const WORKLOADS = {
   update: 'UPDATE kv SET v = v + 1 WHERE k = $1',
 }
 const TOOLS = ['pgbench', 'node-pg', 'racebench']
+/** Above this share of the machine used by unrelated processes during a run, its row is flagged. */
+const OTHER_LIMIT_PCT = 3
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -206,13 +208,13 @@ async function runPgbench(workload, scratch) {
   const env = { ...process.env, PGAPPNAME: 'racebench-bench-pgbench' }
   if (benchUrl.password) env.PGPASSWORD = decodeURIComponent(benchUrl.password)
   // Through sh, whose `times` (POSIX) then prints the CPU time its children used: pgbench's own.
-  const machine0 = machineTicks()
+  const window = openWindow()
   const { stdout, stderr } = await run('/bin/sh', ['-c', '"$0" "$@"; status=$?; times >&2; exit $status', pgbenchPath, ...args], {
     env,
     timeout: (durationS + 60) * 1_000,
     maxBuffer: 1 << 20,
   })
-  const machineBusy = busyPercent(machine0, machineTicks())
+  const { machineBusy, otherPct, forks } = window.close()
   const number = (re) => {
     const match = stdout.match(re)
     if (!match) throw new Error(`cannot read ${re} from pgbench's output:\n${stdout}`)
@@ -225,19 +227,21 @@ async function runPgbench(workload, scratch) {
     errors: stdout.match(/^number of failed transactions: (\d+)/m) ? number(/^number of failed transactions: (\d+)/m) : 0,
     clientCpuUs: childrenCpuUs(stderr),
     machineBusy,
+    otherPct,
+    forks,
   }
 }
 
-/** The children's line of `times`: `0m1.234s 0m0.567s` (user, system), the last such line. */
+/** The children's line of `times`, `0m1.234s 0m0.567s`, the last such line: user and system µs. */
 function childrenCpuUs(stderr) {
   const lines = stderr.trim().split('\n').filter((line) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(line.trim()))
   const match = lines.at(-1)?.trim().match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/)
   if (!match) return undefined
   const [, um, us, sm, ss] = match.map(Number)
-  return (um * 60 + us + sm * 60 + ss) * 1e6
+  return { user: (um * 60 + us) * 1e6, system: (sm * 60 + ss) * 1e6 }
 }
 
-async function runNodePg(workload) {
+async function runNodePg(workload, seconds = durationS) {
   await withBenchDb(freshTable)
   const sql = WORKLOADS[workload]
   const conns = []
@@ -250,10 +254,9 @@ async function runNodePg(workload) {
     let ops = 0
     let errors = 0
     let latencySum = 0
-    const machine0 = machineTicks()
-    const cpu0 = process.cpuUsage()
+    const window = openWindow()
     const startedAt = performance.now()
-    const deadline = startedAt + durationS * 1_000
+    const deadline = startedAt + seconds * 1_000
     await Promise.all(
       conns.map(async (client) => {
         while (performance.now() < deadline) {
@@ -270,9 +273,8 @@ async function runNodePg(workload) {
       }),
     )
     const elapsed = performance.now() - startedAt
-    const cpu = process.cpuUsage(cpu0)
-    const machineBusy = busyPercent(machine0, machineTicks())
-    return { opsPerSec: (ops * 1_000) / elapsed, meanMs: latencySum / ops, ops, errors, clientCpuUs: cpu.user + cpu.system, machineBusy }
+    const { cpu, machineBusy, otherPct, forks } = window.close()
+    return { opsPerSec: (ops * 1_000) / elapsed, meanMs: latencySum / ops, ops, errors, clientCpuUs: cpu, machineBusy, otherPct, forks }
   } finally {
     await Promise.all(conns.map((client) => client.end().catch(() => {})))
   }
@@ -281,14 +283,13 @@ async function runNodePg(workload) {
 async function runRacebench(workload) {
   // The workload window only (after connecting, before the invariants): the runner's start and done events.
   const events = createRunEmitter()
-  let cpu0, machine0, cpu, machineBusy
+  let window
+  let measured = {}
   events.on('start', () => {
-    machine0 = machineTicks()
-    cpu0 = process.cpuUsage()
+    window = openWindow()
   })
   events.on('done', () => {
-    cpu = process.cpuUsage(cpu0)
-    machineBusy = busyPercent(machine0, machineTicks())
+    measured = window?.close() ?? {}
   })
   const result = await runScenario({
     events,
@@ -307,20 +308,96 @@ async function runRacebench(workload) {
     meanMs: result.latencyMs.mean,
     ops: o.ok + o.rejected + o.conflict + o.error + o.unknown,
     errors: o.error + o.unknown + o.rejected + o.conflict,
-    clientCpuUs: cpu ? cpu.user + cpu.system : undefined,
-    machineBusy,
+    clientCpuUs: measured.cpu,
+    machineBusy: measured.machineBusy,
+    otherPct: measured.otherPct,
+    forks: measured.forks,
   }
 }
 
-/** Linux: the machine's CPU tick counters, busy (user, nice, system, irq, softirq) and all. */
+/**
+ * Measures a workload window: this process's CPU time (user + system, all threads), how busy the
+ * whole machine was, and how much of it went to processes that are neither this benchmark nor the
+ * server working for it (another test run, a build...), which makes the numbers unreliable.
+ */
+function openWindow() {
+  const cpu0 = process.cpuUsage()
+  const machine0 = machineTicks()
+  const procs0 = processTicks()
+  const startedAt = performance.now()
+  return {
+    close() {
+      const cpu = process.cpuUsage(cpu0)
+      const elapsedMs = performance.now() - startedAt
+      return {
+        cpu,
+        machineBusy: busyPercent(machine0, machineTicks()),
+        otherPct: otherPercent(procs0, processTicks(), elapsedMs),
+        forks: forksBetween(machine0, machineTicks()),
+      }
+    },
+  }
+}
+
+/** Linux: the machine's CPU tick counters, busy (user, nice, system, irq, softirq) and all, and processes forked since boot. */
 function machineTicks() {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
+    const stat = readFileSync('/proc/stat', 'utf8')
+    const fields = stat.split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
     const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
-    return { busy: user + nice + system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + (steal ?? 0) }
+    const forks = Number(stat.match(/^processes (\d+)$/m)?.[1] ?? Number.NaN)
+    return { busy: user + nice + system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + (steal ?? 0), forks }
   } catch {
     return undefined
   }
+}
+
+/**
+ * Linux: CPU ticks (USER_HZ, 100 a second) per live process that is not ours: not this process, not
+ * a kernel thread, and not a PostgreSQL process unless it is a client backend of another database.
+ * (The server's auxiliary processes, and backends of ${BENCH_DB}, work for the benchmark.)
+ */
+function processTicks() {
+  if (!existsSync('/proc/self/stat')) return undefined
+  const ticks = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      const comm = stat.slice(stat.indexOf('(') + 1, close)
+      const title = readFileSync(`/proc/${name}/cmdline`, 'utf8')
+      // Kernel threads (no command line) do the WAL's block I/O, among others: not counted.
+      if (title === '') continue
+      if (comm === 'postgres') {
+        const clientBackend = /\d\(\d+\)|\[local\]/.test(title)
+        if (!clientBackend || title.includes(BENCH_DB)) continue
+      }
+      const fields = stat.slice(close + 2).split(' ')
+      // Fields 14 and 15 of stat(5), utime and stime; `fields` starts at field 3.
+      ticks.set(name, { comm, ticks: Number(fields[11]) + Number(fields[12]) })
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ticks
+}
+
+function otherPercent(before, after, elapsedMs) {
+  if (!before || !after || elapsedMs <= 0) return undefined
+  let ticks = 0
+  for (const [pid, now] of after) {
+    // A process started meanwhile counts whole; one that started and ended meanwhile is missed
+    // (the fork count catches those).
+    const then = before.get(pid)
+    ticks += then && then.comm === now.comm ? now.ticks - then.ticks : now.ticks
+  }
+  return (100 * ticks * 10) / (elapsedMs * availableParallelism())
+}
+
+function forksBetween(before, after) {
+  const forks = after?.forks - before?.forks
+  return Number.isFinite(forks) ? forks : undefined
 }
 
 function busyPercent(before, after) {
@@ -393,9 +470,19 @@ try {
     )
   }
 
+  // node-postgres code is shared by both Node tools: whichever ran first would pay its JIT warm-up.
+  const nodeTools = tools.filter((tool) => tool !== 'pgbench')
+  if (nodeTools.length > 0) {
+    if (!opts.json) process.stderr.write('warming up node-postgres (1s, not measured)... ')
+    await runNodePg(workloads[0], 1)
+    if (!opts.json) process.stderr.write('done\n')
+  }
+
   for (let round = 1; round <= rounds; round++) {
+    // Each round starts with a different tool, so no tool always runs right after another.
+    const order = tools.map((_, i) => tools[(i + round - 1) % tools.length])
     for (const workload of workloads) {
-      for (const tool of tools) {
+      for (const tool of order) {
         if (!opts.json) process.stderr.write(`round ${round}: ${workload} with ${tool}... `)
         const measured =
           tool === 'pgbench' ? await runPgbench(workload, scratch) : tool === 'node-pg' ? await runNodePg(workload) : await runRacebench(workload)
@@ -416,15 +503,21 @@ const baseline = (r) => results.find((b) => b.round === r.round && b.workload ==
 for (const r of results) {
   const base = baseline(r)
   r.pctOfPgbench = base ? Math.round((1_000 * r.opsPerSec) / base.opsPerSec) / 10 : null
-  r.clientCpuUsPerOp = r.clientCpuUs === undefined || r.ops === 0 ? null : Math.round((10 * r.clientCpuUs) / r.ops) / 10
+  const perOp = (us) => (r.clientCpuUs === undefined || r.ops === 0 ? null : Math.round((10 * us) / r.ops) / 10)
+  r.clientCpuUsPerOp = perOp(r.clientCpuUs?.user + r.clientCpuUs?.system)
+  r.clientUserUsPerOp = perOp(r.clientCpuUs?.user)
+  r.clientSystemUsPerOp = perOp(r.clientCpuUs?.system)
+  r.opsPerSec = Math.round(r.opsPerSec * 10) / 10
+  r.meanMs = Math.round(r.meanMs * 1_000) / 1_000
+  for (const field of ['machineBusy', 'otherPct']) r[field] = r[field] === undefined ? null : Math.round(r[field] * 10) / 10
+  delete r.clientCpuUs
 }
 
 if (opts.json) {
   console.log(JSON.stringify({ env, results }, null, 2))
 } else {
-  const header = ['round', 'workload', 'tool', 'ops/s', 'mean ms', '% of pgbench', 'client CPU µs/op', 'box busy', 'failed']
-  const perOp = (r) => r.clientCpuUsPerOp ?? undefined
-  const fmt = (value, digits, suffix = '') => (value === undefined ? '-' : `${value.toFixed(digits)}${suffix}`)
+  const header = ['round', 'workload', 'tool', 'ops/s', 'mean ms', '% of pgbench', 'client µs/op', 'user', 'sys', 'box busy', 'other', 'failed']
+  const fmt = (value, digits, suffix = '') => (value === undefined || value === null ? '-' : `${value.toFixed(digits)}${suffix}`)
   const body = results.map((r) => [
     String(r.round),
     r.workload,
@@ -432,8 +525,11 @@ if (opts.json) {
     r.opsPerSec.toFixed(0),
     r.meanMs.toFixed(3),
     r.pctOfPgbench === null ? '-' : `${r.pctOfPgbench.toFixed(1)}%`,
-    fmt(perOp(r), 1),
+    fmt(r.clientCpuUsPerOp, 1),
+    fmt(r.clientUserUsPerOp, 1),
+    fmt(r.clientSystemUsPerOp, 1),
     fmt(r.machineBusy, 0, '%'),
+    fmt(r.otherPct, 0, '%') + (r.otherPct > OTHER_LIMIT_PCT ? ' !' : ''),
     String(r.errors),
   ])
   if (rounds > 1) {
@@ -448,8 +544,11 @@ if (opts.json) {
           median(mine.map((r) => r.opsPerSec)).toFixed(0),
           median(mine.map((r) => r.meanMs)).toFixed(3),
           pct.length ? `${median(pct).toFixed(1)}%` : '-',
-          fmt(medianOf(mine.map(perOp)), 1),
+          fmt(medianOf(mine.map((r) => r.clientCpuUsPerOp)), 1),
+          fmt(medianOf(mine.map((r) => r.clientUserUsPerOp)), 1),
+          fmt(medianOf(mine.map((r) => r.clientSystemUsPerOp)), 1),
           fmt(medianOf(mine.map((r) => r.machineBusy)), 0, '%'),
+          fmt(medianOf(mine.map((r) => r.otherPct)), 0, '%'),
           String(mine.reduce((n, r) => n + r.errors, 0)),
         ])
       }
@@ -460,10 +559,15 @@ if (opts.json) {
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of body) console.log(line(row))
+  console.log(
+    '\nclient µs/op: the load generator\'s own CPU time per operation (user + sys).  box busy: all cores, whole machine.\n' +
+      'other: CPU used meanwhile by processes that are neither the benchmark nor its server' +
+      (results.some((r) => r.otherPct > OTHER_LIMIT_PCT) ? `; rows marked ! had more than ${OTHER_LIMIT_PCT}%: rerun on a quiet machine` : ''),
+  )
 }
 
 function medianOf(values) {
-  const known = values.filter((v) => v !== undefined)
+  const known = values.filter((v) => v !== undefined && v !== null)
   return known.length ? median(known) : undefined
 }
 

@@ -1,5 +1,6 @@
 import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
-import { advisoryXactLock } from '../src/strategy/advisory-lock.js'
+import { withAdvisoryLock } from '../src/strategy/advisory-lock.js'
+import { withRedisLock } from '../src/strategy/redis-lock.js'
 
 const params = { rooms: 5, nights: 5 }
 type Slot = { readonly room: number; readonly night: number }
@@ -9,9 +10,11 @@ type Ctx = StrategyContext<typeof params, Slot>
  * A lock taken inside a REPEATABLE READ transaction protects nothing in PostgreSQL: the snapshot is
  * taken when the locking statement starts, before the lock is granted, so the check that follows
  * cannot see the booking the previous lock holder committed (measured: 16 bookings for one slot).
- * SERIALIZABLE catches it as a serialization failure; READ COMMITTED takes a fresh snapshot per statement.
+ * InnoDB differs: a locking read (FOR UPDATE) does not fix the snapshot, the first plain SELECT after
+ * it does, and MySQL's GET_LOCK is taken before the transaction starts; both stay safe there.
  */
-const safeUnlessRepeatableRead = ({ isolation }: StrategyEnvironment) => (isolation === 'repeatable-read' ? 'unsafe' : 'safe')
+const safeUnlessPostgresRepeatableRead = ({ dialect, isolation }: StrategyEnvironment) =>
+  dialect === 'postgres' && isolation === 'repeatable-read' ? 'unsafe' : 'safe'
 
 const SLOT_TAKEN = `SELECT 1 FROM bookings WHERE room_id = $1 AND night = $2 AND status = 'active' LIMIT 1`
 const BOOK = `INSERT INTO bookings (room_id, night, guest) VALUES ($1, $2, $3)`
@@ -22,6 +25,11 @@ async function slotTaken({ db, key }: Ctx): Promise<boolean> {
 
 async function book({ db, key, worker, iteration }: Ctx): Promise<void> {
   await db.query(BOOK, [key.room, key.night, `guest-${worker}-${iteration}`])
+}
+
+/** The slot as one number, 0-based: lock keys. */
+function slotNumber({ key, params }: Ctx): number {
+  return (key.room - 1) * params.nights + (key.night - 1)
 }
 
 /** The naive handler every strategy builds on: check the slot is free, pause, book it. */
@@ -43,8 +51,8 @@ export default defineScenario({
   params,
   validate: (p) =>
     (['rooms', 'nights'] as const)
-      .filter((name) => !Number.isInteger(p[name]) || p[name] < 1)
-      .map((name) => `--param ${name} must be a whole number of at least 1, got ${p[name]}`),
+      .filter((name) => !Number.isInteger(p[name]) || p[name] < 1 || p[name] > 10_000)
+      .map((name) => `--param ${name} must be a whole number from 1 to 10000, got ${p[name]}`),
   pickKey: (rng, p): Slot => ({ room: 1 + rng.int(p.rooms), night: 1 + rng.int(p.nights) }),
 
   strategies: {
@@ -55,11 +63,11 @@ export default defineScenario({
     },
     pessimistic: {
       summary: "In a transaction, SELECT … FOR UPDATE the room's row, then check and insert: bookings of a room queue up.",
-      expect: safeUnlessRepeatableRead,
+      expect: safeUnlessPostgresRepeatableRead,
       ownsTransaction: true,
       run: (ctx) =>
         ctx.transaction(async () => {
-          await ctx.db.query('SELECT id FROM rooms WHERE id = $1 FOR UPDATE', [ctx.key.room])
+          await ctx.lockWait(() => ctx.db.query('SELECT id FROM rooms WHERE id = $1 FOR UPDATE', [ctx.key.room]))
           return checkThenBook(ctx)
         }),
     },
@@ -84,8 +92,17 @@ export default defineScenario({
     unique: {
       summary: 'A partial unique index on active bookings per slot: the second insert fails with a duplicate key (a conflict).',
       expect: 'safe',
-      prepare: async ({ db }) => {
-        await db.query(`CREATE UNIQUE INDEX bookings_one_active_per_slot ON bookings (room_id, night) WHERE status = 'active'`)
+      prepare: async ({ db, dialect }) => {
+        if (dialect === 'postgres') {
+          await db.query(`CREATE UNIQUE INDEX bookings_one_active_per_slot ON bookings (room_id, night) WHERE status = 'active'`)
+        } else {
+          // MySQL has no partial indexes: a generated column that is NULL unless the booking is active,
+          // and a unique index over it (a unique index allows any number of NULLs).
+          await db.query(
+            `ALTER TABLE bookings ADD COLUMN active_room_id INT AS (CASE WHEN status = 'active' THEN room_id END) STORED,
+             ADD UNIQUE INDEX bookings_one_active_per_slot (active_room_id, night)`,
+          )
+        }
       },
       run: checkThenBook,
     },
@@ -97,27 +114,29 @@ export default defineScenario({
       run: (ctx) => ctx.retry(() => ctx.transaction(() => checkThenBook(ctx))),
     },
     advisory: {
-      summary: 'pg_advisory_xact_lock on the slot, then check and insert: one booking attempt per slot at a time.',
-      expect: safeUnlessRepeatableRead,
+      summary: 'An advisory lock on the slot (pg_advisory_xact_lock; GET_LOCK on MySQL), then check and insert.',
+      expect: safeUnlessPostgresRepeatableRead,
       ownsTransaction: true,
-      run: (ctx) =>
-        ctx.transaction(async () => {
-          const slot = (ctx.key.room - 1) * ctx.params.nights + (ctx.key.night - 1)
-          await advisoryXactLock(ctx.db, ctx.runId, slot)
-          return checkThenBook(ctx)
-        }),
+      run: (ctx) => withAdvisoryLock(ctx, slotNumber(ctx), () => checkThenBook(ctx)),
+    },
+    'redis-lock': {
+      summary: 'A Redis lease lock on the slot (SET NX PX, released by compare-and-delete), then check and insert.',
+      // Safe while every operation finishes within --lock-ttl; a lease that expires first lets a second worker in.
+      expect: 'safe',
+      requires: ['redis'],
+      run: (ctx) => withRedisLock(ctx, `slot:${slotNumber(ctx)}`, () => checkThenBook(ctx)),
     },
   },
 
   invariants: {
     'no double booking': async ({ db }) => {
       const { rows } = await db.query<{ room_id: number; night: number; n: number }>(
-        `SELECT room_id, night, count(*)::int AS n FROM bookings WHERE status = 'active'
+        `SELECT room_id, night, count(*) AS n FROM bookings WHERE status = 'active'
          GROUP BY room_id, night HAVING count(*) > 1 ORDER BY n DESC, room_id, night`,
       )
       if (rows.length === 0) {
         const { rows: totals } = await db.query<{ slots: number }>(
-          `SELECT count(DISTINCT (room_id, night))::int AS slots FROM bookings WHERE status = 'active'`,
+          `SELECT count(*) AS slots FROM (SELECT DISTINCT room_id, night FROM bookings WHERE status = 'active') AS booked`,
         )
         const slots = totals[0]?.slots ?? 0
         return { held: true, detail: `${slots} ${slots === 1 ? "slot" : "slots"} booked, none twice` }
@@ -127,7 +146,7 @@ export default defineScenario({
       return { held: false, detail: worst.join('; ') + more }
     },
     'active bookings = ok outcomes': async ({ db, outcomes }) => {
-      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bookings WHERE status = 'active'`)
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*) AS n FROM bookings WHERE status = 'active'`)
       const active = rows[0]?.n ?? 0
       // An `unknown` operation may or may not have booked: allow either.
       const upper = outcomes.ok + outcomes.unknown

@@ -14,6 +14,10 @@ export const DEFAULTS = {
   thinkMs: 10,
   timeoutMs: 5_000,
   maxRetries: 10,
+  /** Long enough for any operation bounded by the default timeout: a lease that outlives its work. */
+  lockTtlMs: 10_000,
+  /** Where a Redis strategy looks when --redis is not given. */
+  redis: 'redis://127.0.0.1:6379',
 } as const
 
 export const LIMITS = { workers: 512, maxRetries: 1_000 } as const
@@ -21,6 +25,8 @@ export const LIMITS = { workers: 512, maxRetries: 1_000 } as const
 /** The generic knobs of a run, as the CLI or the API hands them over: strings or numbers. */
 export interface RunFlags {
   db?: string | undefined
+  redis?: string | undefined
+  lockTtl?: number | string | undefined
   workers?: number | string | undefined
   iterations?: number | string | undefined
   duration?: number | string | undefined
@@ -39,6 +45,10 @@ export type StopCondition = { readonly iterations: number } | { readonly duratio
 export interface RunConfig {
   /** `undefined` means: start an embedded PostgreSQL. */
   readonly db: string | undefined
+  /** `undefined` means: look at the default address, and only if a strategy needs Redis. */
+  readonly redis: string | undefined
+  /** TTL of lease locks (redis-lock). */
+  readonly lockTtlMs: number
   readonly workers: number
   readonly stop: StopCondition
   readonly thinkMs: number
@@ -66,6 +76,8 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   const thinkMs = parseTime('--think', flags.think, DEFAULTS.thinkMs, 'ms', problems)
   const timeoutMs = parseTime('--timeout', flags.timeout, DEFAULTS.timeoutMs, 's', problems)
   if (timeoutMs === 0) problems.push('--timeout must be more than 0 (it bounds every lock wait and statement)')
+  const lockTtlMs = parseTime('--lock-ttl', flags.lockTtl, DEFAULTS.lockTtlMs, 'ms', problems)
+  if (lockTtlMs === 0) problems.push('--lock-ttl must be more than 0')
 
   let stop: StopCondition = { iterations: DEFAULTS.iterations }
   if (flags.duration !== undefined && flags.iterations !== undefined) {
@@ -88,6 +100,8 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   if (problems.length > 0) throw new UsageError(problems.join('; '))
   return Object.freeze({
     db: flags.db,
+    redis: flags.redis,
+    lockTtlMs,
     workers,
     stop: Object.freeze(stop),
     thinkMs,

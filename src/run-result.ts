@@ -41,6 +41,18 @@ export interface RunResult {
   readonly opsPerSec: number
   readonly latencyMs: LatencySummary
   readonly latencyMsByOutcome: Readonly<Record<Outcome, LatencySummary>>
+  /**
+   * Locks the strategy took (row, advisory or Redis locks): how long acquiring them waited, how many
+   * were not acquired within --timeout, and how many lease locks expired before release. Null when none.
+   */
+  readonly locks: {
+    readonly acquired: number
+    readonly notAcquired: number
+    readonly lost: number
+    readonly waitMs: LatencySummary
+  } | null
+  /** The Redis a strategy used, or null. */
+  readonly redis: { readonly server: string; readonly url: string } | null
   readonly invariants: readonly InvariantResult[]
   readonly violations: number
 }

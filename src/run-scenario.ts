@@ -13,7 +13,9 @@ import { loadScenario } from './scenario/load-scenario.js'
 import { resolveParams } from './scenario/params.js'
 import { readSchema } from './scenario/read-schema.js'
 import { pickStrategy } from './scenario/pick-strategy.js'
-import { openTarget } from './target/open-target.js'
+import { dialectOf, openTarget } from './target/open-target.js'
+import { namespaceFor } from './target/namespace.js'
+import { openRedis } from './target/redis.js'
 import { randomInt } from 'node:crypto'
 
 export interface RunScenarioOptions extends RunFlags {
@@ -43,13 +45,19 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const { scenario } = loaded
   const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
   const params = resolveParams(scenario, options.params)
-  const schema = await readSchema(loaded, 'postgres', params)
+  const schema = await readSchema(loaded, dialectOf(config.db), params)
   const events = options.events ?? createRunEmitter()
   const log = options.log ?? (() => {})
 
   if (config.db === undefined && config.keep) log('warning: --keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
+  const namespace = namespaceFor(scenario.name)
+  // Redis first: a missing one is a usage error, found before any database server is started.
+  const redis = strategy.requires?.includes('redis') ? await openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log }) : undefined
   events.emit('phase', config.db === undefined ? 'starting an embedded PostgreSQL' : 'connecting')
-  const target = await openTarget(config.db, { scenario: scenario.name, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log })
+  const target = await openTarget(config.db, { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log }).catch(async (error: unknown) => {
+    await redis?.close()
+    throw error
+  })
   try {
     events.emit('phase', `preparing schema ${target.namespace}`)
     await target.runScript(schema.sql).catch((error: unknown) => {
@@ -65,6 +73,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       params,
       config,
       target,
+      redis,
       runId: randomInt(1, 2 ** 31 - 1),
       recorder,
       events,
@@ -104,12 +113,26 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       opsPerSec: round(durationMs > 0 ? (completed * 1_000) / durationMs : 0, 1),
       latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => recorder.latency[outcome]))),
       latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(recorder.latency[outcome])])) as RunResult['latencyMsByOutcome'],
+      locks: lockStats(recorder),
+      redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
       violations: invariants.filter((invariant) => !invariant.held).length,
     }
   } finally {
     events.emit('phase', 'cleaning up')
-    await target.close()
+    await Promise.all([target.close(), redis?.close()])
+  }
+}
+
+/** What the strategy's locks cost, or null when it took none. */
+function lockStats(recorder: Recorder): RunResult['locks'] {
+  const attempts = recorder.lockWait.totalCount
+  if (attempts === 0) return null
+  return {
+    acquired: attempts - recorder.locksNotAcquired,
+    notAcquired: recorder.locksNotAcquired,
+    lost: recorder.locksLost,
+    waitMs: summarizeLatency(recorder.lockWait),
   }
 }
 

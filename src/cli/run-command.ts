@@ -10,6 +10,8 @@ import { createRunEmitter } from '../runner/events.js'
 export interface RunCommandOptions {
   strategy?: string
   db?: string
+  redis?: string
+  lockTtl?: string
   workers?: string
   iterations?: string
   duration?: string
@@ -47,6 +49,8 @@ export async function runCommand(scenario: string, options: RunCommandOptions, s
       scenario,
       strategy: options.strategy,
       db: options.db,
+      redis: options.redis,
+      lockTtl: options.lockTtl,
       workers: options.workers,
       iterations: options.iterations,
       duration: options.duration,

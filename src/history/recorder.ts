@@ -20,6 +20,11 @@ export class Recorder {
   ) as Record<Outcome, Histogram>
   retries = 0
   readonly errorSamples: string[] = []
+  /** Time to acquire each lock a strategy took (row, advisory or Redis lock), acquired or not. */
+  readonly lockWait: Histogram = createLatencyHistogram()
+  locksNotAcquired = 0
+  /** Lease locks that had expired (and maybe passed to another worker) before their holder released them. */
+  locksLost = 0
 
   /** One finished logical operation. */
   record(outcome: Outcome, latencyMs: number): void {
@@ -35,6 +40,16 @@ export class Recorder {
   /** A database error was raised (whether or not the operation went on to retry). */
   sawError(errorClass: ErrorClass): void {
     this.errorsByClass[errorClass]++
+  }
+
+  /** One lock acquisition: how long it waited, and whether it got the lock. */
+  lockAcquisition(waitMs: number, acquired: boolean): void {
+    recordLatency(this.lockWait, waitMs)
+    if (!acquired) this.locksNotAcquired++
+  }
+
+  lockLost(): void {
+    this.locksLost++
   }
 
   /** Keeps the message of an `error` outcome, once per distinct message. */

@@ -16,7 +16,7 @@ export function renderRunTable(result: RunResult, style: ChalkInstance): string 
 }
 
 function header(r: RunResult, style: ChalkInstance): string[] {
-  const server = `${r.db.server}${r.db.embedded ? ' (embedded)' : ''}`
+  const server = `${r.db.server}${r.db.embedded ? ' (embedded)' : ''}${r.redis ? ` + ${r.redis.server}` : ''}`
   const stop = r.iterations !== null ? `${r.workers} workers × ${r.iterations} iterations` : `${r.workers} workers for ${formatDuration(r.durationLimitMs ?? 0)}`
   const params = Object.entries(r.params).map(([name, value]) => `${name}=${value}`)
   const schema = `schema ${r.db.schema} ${r.db.kept ? 'kept' : 'dropped'}`
@@ -62,6 +62,12 @@ function summary(r: RunResult, style: ChalkInstance): string[] {
   const lines = [
     `${total} operations in ${formatDuration(Math.round(r.durationMs))} · ${style.bold(`${r.opsPerSec} ops/s`)} · mean ${formatMs(r.latencyMs.mean)} ms · ${r.retries} retries`,
   ]
+  if (r.locks) {
+    const { acquired, notAcquired, lost, waitMs } = r.locks
+    const missed = [notAcquired > 0 ? `${notAcquired} not acquired within the timeout` : '', lost > 0 ? style.red(`${lost} expired before release`) : '']
+    const wait = `wait p50 ${formatMs(waitMs.p50)} · p95 ${formatMs(waitMs.p95)} · p99 ${formatMs(waitMs.p99)} · max ${formatMs(waitMs.max)} ms`
+    lines.push(`locks: ${[`${acquired} acquired`, ...missed.filter(Boolean)].join(', ')} · ${wait}`)
+  }
   const errors = Object.entries(r.errorsByClass).filter(([, count]) => count > 0)
   if (errors.length > 0) lines.push(`database errors: ${errors.map(([name, count]) => `${name} ${count}`).join(', ')}`)
   for (const sample of r.errorSamples) lines.push(style.red(`  error: ${sample}`))

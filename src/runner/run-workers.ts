@@ -3,12 +3,14 @@ import type { RunConfig } from '../config.js'
 import type { Recorder } from '../history/recorder.js'
 import type { Outcome } from '../history/outcome.js'
 import { Conflict, type Params, type Scenario, type Strategy, type StrategyContext } from '../scenario/define-scenario.js'
-import { withRetry } from '../strategy/retry.js'
+import { backoff, withRetry } from '../strategy/retry.js'
 import { sleep } from '../strategy/sleep.js'
 import { inTransaction } from '../strategy/transaction.js'
 import { classifyError } from '../target/classify.js'
 import type { Session } from '../target/session.js'
 import type { Target } from '../target/target.js'
+import type { RedisTarget } from '../target/redis.js'
+import type { Redis } from 'ioredis'
 import type { RunEmitter, Tick } from './events.js'
 import { outcomeOfError } from './outcome-of-error.js'
 import { createRng } from './rng.js'
@@ -25,6 +27,8 @@ export interface WorkersInput {
   readonly params: Params
   readonly config: RunConfig
   readonly target: Target
+  /** Set when the strategy requires Redis. */
+  readonly redis: RedisTarget | undefined
   readonly runId: number
   readonly recorder: Recorder
   readonly events: RunEmitter
@@ -40,6 +44,10 @@ export interface WorkersInput {
 export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number }> {
   const { config, target, recorder, events } = input
   const sessions = await connectAll(target, config.workers)
+  const redisClients = await connectRedis(input.redis, config.workers).catch(async (error: unknown) => {
+    await Promise.all(sessions.map((session) => session.close()))
+    throw error
+  })
   const startedAt = performance.now()
   const tick = (): Tick => ({
     elapsedMs: performance.now() - startedAt,
@@ -52,9 +60,10 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   try {
     events.emit('start', { workers: config.workers })
     const deadline = 'durationMs' in config.stop ? startedAt + config.stop.durationMs : Number.POSITIVE_INFINITY
-    await Promise.all(sessions.map((session, worker) => work(input, worker, session, deadline)))
+    await Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline)))
   } finally {
     clearInterval(ticker)
+    for (const client of redisClients) client.disconnect()
   }
   const durationMs = performance.now() - startedAt
   events.emit('done', tick())
@@ -72,8 +81,20 @@ async function connectAll(target: Target, workers: number): Promise<Session[]> {
   return sessions
 }
 
+async function connectRedis(redis: RedisTarget | undefined, workers: number): Promise<Redis[]> {
+  if (!redis) return []
+  const opened = await Promise.allSettled(Array.from({ length: workers }, () => redis.connect()))
+  const clients = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  const failed = opened.find((result) => result.status === 'rejected')
+  if (failed) {
+    for (const client of clients) client.disconnect()
+    throw failed.reason
+  }
+  return clients
+}
+
 /** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
-async function work(input: WorkersInput, worker: number, session: Session, deadline: number): Promise<void> {
+async function work(input: WorkersInput, worker: number, session: Session, redisClient: Redis | undefined, deadline: number): Promise<void> {
   const { scenario, strategy, params, config, recorder, signal } = input
   const keys = createRng(config.seed, worker * 2)
   const jitter = createRng(config.seed, worker * 2 + 1)
@@ -101,9 +122,24 @@ async function work(input: WorkersInput, worker: number, session: Session, deadl
     worker,
     iteration: 0,
     runId: input.runId,
+    timeoutMs: config.timeoutMs,
+    redis: input.redis && redisClient ? { client: redisClient, key: input.redis.key, lockTtlMs: config.lockTtlMs } : undefined,
     think: () => sleep(config.thinkMs),
     transaction: (fn) => inTransaction(ctx.db, level, fn),
     retry: (fn) => withRetry(fn, retryPolicy),
+    backoff: (attempt) => backoff(retryPolicy, attempt),
+    lockWait: async (acquire) => {
+      const started = performance.now()
+      try {
+        const result = await acquire()
+        recorder.lockAcquisition(performance.now() - started, true)
+        return result
+      } catch (error) {
+        recorder.lockAcquisition(performance.now() - started, false)
+        throw error
+      }
+    },
+    lockLost: () => recorder.lockLost(),
   }
 
   try {

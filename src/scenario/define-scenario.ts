@@ -2,6 +2,7 @@ import type { IsolationLevel } from '../config.js'
 import type { Rng } from '../runner/rng.js'
 import type { Dialect, Session } from '../target/session.js'
 import type { OutcomeCounts } from '../history/outcome.js'
+import type { Redis } from 'ioredis'
 
 /** Contention knobs of a scenario, e.g. `{ rooms: 5, nights: 5 }`; overridden by `--param k=v`. */
 export type Params = Readonly<Record<string, number | string>>
@@ -25,6 +26,19 @@ export interface StrategyContext<P extends Params, K> {
   readonly iteration: number
   /** A 31-bit number unique to this run: namespaces advisory lock keys so two runs never share a lock. */
   readonly runId: number
+  /** `--timeout`: how long any lock wait or statement may take. */
+  readonly timeoutMs: number
+  /** This worker's Redis connection and the run's key namespace, for strategies that require Redis. */
+  readonly redis: RedisContext | undefined
+  /**
+   * Times `acquire`, which takes a lock, into the run's lock statistics (shown in the table, so lock
+   * strategies can be compared). If it throws, the lock counts as not acquired.
+   */
+  lockWait<T>(acquire: () => Promise<T>): Promise<T>
+  /** Tells the lock statistics that a lock had expired before its holder released it (a lease lost). */
+  lockLost(): void
+  /** Sleeps before the attempt-th retry of something: exponential backoff with full jitter. */
+  backoff(attempt: number): Promise<void>
   /** The pause between check and act (`--think`) that widens the race window. */
   think(): Promise<void>
   /**
@@ -38,6 +52,15 @@ export interface StrategyContext<P extends Params, K> {
    * The last error propagates and the runner records it as a `conflict`.
    */
   retry<T>(fn: () => Promise<T>): Promise<T>
+}
+
+/** A worker's Redis connection, inside the run's own key namespace. */
+export interface RedisContext {
+  readonly client: Redis
+  /** `lock:3` → `racebench_double_booking_3f9a0c1e:lock:3`: every key the run touches, deleted at the end. */
+  key(name: string): string
+  /** `--lock-ttl`: how long a lease lock lives unless released. */
+  readonly lockTtlMs: number
 }
 
 /** What `prepare` gets: the run's schema already exists, with the scenario's tables and seed data. */
@@ -69,6 +92,8 @@ export interface Strategy<P extends Params, K> {
    * the runner wraps each whole operation in one transaction at that level.
    */
   readonly ownsTransaction?: boolean
+  /** Services the strategy needs besides the database. */
+  readonly requires?: readonly 'redis'[]
   /** One-time setup the strategy needs beyond the scenario's schema (e.g. a unique index). */
   prepare?(ctx: PrepareContext<P>): Promise<void>
   run(ctx: StrategyContext<P, K>): Promise<StrategyOutcome>

@@ -22,6 +22,11 @@ export function isRetryable(error: unknown): boolean {
   return errorClass === 'serialization' || errorClass === 'deadlock'
 }
 
+/** Sleeps a random time in [0, min(cap, base·2^attempt)). */
+export function backoff(policy: Pick<RetryPolicy, 'baseMs' | 'capMs' | 'rng'>, attempt: number): Promise<void> {
+  return sleep(policy.rng.next() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt))
+}
+
 /**
  * Runs `attempt` until it succeeds, throws something not retryable, or has been retried
  * `maxRetries` times. Backoff is exponential with full jitter (AWS architecture blog, "Exponential
@@ -34,7 +39,7 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
     } catch (error) {
       if (retry >= policy.maxRetries || !isRetryable(error)) throw error
       policy.onRetry(error)
-      await sleep(policy.rng.next() * Math.min(policy.capMs, policy.baseMs * 2 ** retry))
+      await backoff(policy, retry)
     }
   }
 }

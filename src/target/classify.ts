@@ -12,16 +12,43 @@ const POSTGRES_CLASSES: Readonly<Record<string, ErrorClass>> = {
   '57P03': 'connection', // cannot_connect_now
 }
 
+/** MySQL / MariaDB error numbers → class (mysql2 puts them in `errno`). */
+const MYSQL_CLASSES: Readonly<Record<number, ErrorClass>> = {
+  1062: 'unique', // ER_DUP_ENTRY
+  1213: 'deadlock', // ER_LOCK_DEADLOCK: InnoDB also reports SERIALIZABLE conflicts this way
+  1205: 'lock-timeout', // ER_LOCK_WAIT_TIMEOUT: innodb_lock_wait_timeout
+  3572: 'lock-timeout', // ER_LOCK_NOWAIT
+  1969: 'lock-timeout', // ER_STATEMENT_TIMEOUT: MariaDB max_statement_time
+  3024: 'lock-timeout', // ER_QUERY_TIMEOUT: MySQL max_execution_time
+  1020: 'serialization', // ER_CHECKREAD: MariaDB "Record has changed since last read" (snapshot isolation)
+  1053: 'connection', // ER_SERVER_SHUTDOWN
+  1152: 'connection', // ER_ABORTING_CONNECTION
+  1927: 'connection', // ER_CONNECTION_KILLED (MariaDB)
+  2006: 'connection', // CR_SERVER_GONE_ERROR
+  2013: 'connection', // CR_SERVER_LOST
+  4031: 'connection', // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+}
+
+/** mysql2's own codes for a connection it lost. */
+const MYSQL_CONNECTION_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CONNECTION_KILLED'])
+
 /** Node's socket errors: the connection itself is gone. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNABORTED'])
 
 /**
- * Puts a driver error in one of racebench's classes, by SQLSTATE where the server sent one
- * (as postgres.js does), else by the socket error.
+ * Puts a driver error in one of racebench's classes: by SQLSTATE from PostgreSQL (as postgres.js
+ * does), by error number from MySQL/MariaDB, else by the socket error.
  */
 export function classifyError(error: unknown): ErrorClass {
   if (error instanceof ConnectionLost) return 'connection'
-  const code = (error as { code?: unknown } | null)?.code
+  const { code, errno, sqlMessage, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; sqlMessage?: unknown; fatal?: unknown }
+  // A server error from mysql2 carries `sqlMessage`; Node's socket errors have a (negative) errno too.
+  if (typeof errno === 'number' && typeof sqlMessage === 'string') {
+    const known = MYSQL_CLASSES[errno]
+    if (known) return known
+  }
+  if (typeof code === 'string' && MYSQL_CONNECTION_CODES.has(code)) return 'connection'
+  if (fatal === true) return 'connection'
   if (typeof code === 'string') {
     const known = POSTGRES_CLASSES[code]
     if (known) return known
@@ -29,7 +56,7 @@ export function classifyError(error: unknown): ErrorClass {
   }
   const message = error instanceof Error ? error.message : ''
   // node-postgres reports a dropped socket without a code.
-  if (/connection terminated|not queryable|socket hang up/i.test(message)) return 'connection'
+  if (/connection terminated|not queryable|socket hang up|closed state/i.test(message)) return 'connection'
   return 'other'
 }
 

@@ -1,7 +1,8 @@
 import type { IsolationLevel } from '../config.js'
 
-/** The SQL engines racebench speaks. */
-export type Dialect = 'postgres'
+/** The SQL engine families racebench speaks; `mysql` covers MySQL and MariaDB. */
+export const DIALECTS = ['postgres', 'mysql'] as const
+export type Dialect = (typeof DIALECTS)[number]
 
 export interface QueryResult<Row> {
   readonly rows: Row[]
@@ -15,7 +16,10 @@ export interface QueryResult<Row> {
  */
 export interface Session {
   readonly dialect: Dialect
-  /** Runs one statement. Statements are prepared once per connection and reused. */
+  /**
+   * Runs one statement. Placeholders are `$1`, `$2`… on every engine. Statements with parameters are
+   * prepared once per connection and reused.
+   */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
   /** Opens a transaction; with a level, at that isolation level. */
   begin(isolation?: IsolationLevel): Promise<void>

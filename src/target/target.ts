@@ -29,7 +29,8 @@ export interface Target {
 
 /** What every target needs to know from the run. */
 export interface TargetOptions {
-  readonly scenario: string
+  /** The run's schema or database name, from `namespaceFor(scenario)`. */
+  readonly namespace: string
   /** lock and statement timeout on every connection. */
   readonly timeoutMs: number
   readonly keep: boolean

@@ -21,7 +21,7 @@ describe('exit code 2: usage errors name the valid choices', () => {
     const run = await runCli(['run', 'double-booking', '--strategy', 'hope'])
     expect(run.code).toBe(2)
     expectOneLine(run)
-    expect(run.stderr).toContain("unknown strategy 'hope' for double-booking; valid: none, pessimistic, optimistic, unique, serializable, advisory")
+    expect(run.stderr).toContain("unknown strategy 'hope' for double-booking; valid: none, pessimistic, optimistic, unique, serializable, advisory, redis-lock")
   })
 
   it('bad values, all at once', async () => {
@@ -38,7 +38,7 @@ describe('exit code 2: usage errors name the valid choices', () => {
     expect(unknown.stderr).toContain("double-booking has no param 'floors'; its params are: rooms, nights")
     const zero = await runCli(['run', 'double-booking', '--param', 'rooms=0'])
     expect(zero.code).toBe(2)
-    expect(zero.stderr).toContain('--param rooms must be a whole number of at least 1')
+    expect(zero.stderr).toContain('--param rooms must be a whole number from 1 to 10000, got 0')
   })
 
   it('unknown option and bad isolation come from commander, one line each', async () => {

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { TargetError } from '../../src/errors.js'
 import { startEmbeddedPostgres } from '../../src/target/embedded.js'
 import { openTarget } from '../../src/target/open-target.js'
+import { namespaceFor } from '../../src/target/namespace.js'
 
-const options = { scenario: 'double-booking', timeoutMs: 5_000, keep: false, workers: 2, log: () => {} }
+const options = { namespace: namespaceFor('double-booking'), timeoutMs: 5_000, keep: false, workers: 2, log: () => {} }
 
 describe('the embedded PostgreSQL', () => {
   it('checks passwords: a wrong one is a TargetError naming host and port, the password masked', async () => {

@@ -1,7 +1,11 @@
 import pg from 'pg'
+import mysql from 'mysql2/promise'
+import { Redis } from 'ioredis'
 
-/** The machine's PostgreSQL (DEVELOPERS.md); override with RACEBENCH_PG_URL. */
+/** The machine's services (DEVELOPERS.md); override each with its environment variable. */
 export const PG_URL = process.env.RACEBENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const MYSQL_URL = process.env.RACEBENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
+export const REDIS_URL = process.env.RACEBENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 /** Set by .ci/run: a service that cannot be reached fails the suite instead of skipping. */
 export const SERVICES_REQUIRED = process.env.RACEBENCH_REQUIRE_SERVICES === '1'
@@ -49,5 +53,64 @@ export async function queryOnce<Row>(sql: string, params: unknown[] = [], url = 
     return (await client.query(sql, params)).rows as Row[]
   } finally {
     await client.end()
+  }
+}
+
+export function probeMysql(url = MYSQL_URL): Promise<ServiceProbe> {
+  return probe(`MariaDB/MySQL at ${new URL(url).host}`, async () => {
+    const connection = await mysql.createConnection({ uri: url, connectTimeout: 3_000 })
+    await connection.end()
+  })
+}
+
+export function probeRedis(url = REDIS_URL): Promise<ServiceProbe> {
+  return probe(`Redis at ${new URL(url).host}`, async () => {
+    const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1, connectTimeout: 3_000 })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+      await client.ping()
+    } finally {
+      client.disconnect()
+    }
+  })
+}
+
+/** A SQL server the suites run against: `for (const db of TARGETS) describe(...)`. */
+export interface TestTarget {
+  readonly name: 'postgres' | 'mariadb'
+  readonly url: string
+  readonly probe: ServiceProbe
+  /** Whether the run's schema (PostgreSQL) or database (MySQL) still exists. */
+  namespaceExists(name: string): Promise<boolean>
+  /** Runs one query on a fresh connection, outside any run. */
+  query<Row>(sql: string): Promise<Row[]>
+}
+
+export async function sqlTargets(): Promise<TestTarget[]> {
+  return [
+    {
+      name: 'postgres',
+      url: PG_URL,
+      probe: await probePostgres(),
+      namespaceExists: async (name) => (await queryOnce('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name])).length > 0,
+      query: (sql) => queryOnce(sql),
+    },
+    {
+      name: 'mariadb',
+      url: MYSQL_URL,
+      probe: await probeMysql(),
+      namespaceExists: async (name) => (await mysqlQuery(`SHOW DATABASES LIKE '${name}'`)).length > 0,
+      query: (sql) => mysqlQuery(sql),
+    },
+  ]
+}
+
+async function mysqlQuery<Row>(sql: string): Promise<Row[]> {
+  const connection = await mysql.createConnection({ uri: MYSQL_URL })
+  try {
+    return (await connection.query(sql))[0] as Row[]
+  } finally {
+    await connection.end()
   }
 }

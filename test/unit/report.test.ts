@@ -26,6 +26,8 @@ const result: RunResult = {
   opsPerSec: 312.5,
   latencyMs: latency,
   latencyMsByOutcome: { ok: latency, rejected: latency, conflict: none, error: latency, unknown: none },
+  locks: { acquired: 395, notAcquired: 5, lost: 2, waitMs: { mean: 0.8, p50: 0.3, p95: 2.5, p99: 7.25, max: 40 } },
+  redis: { server: 'Redis 7.0.15', url: 'redis://127.0.0.1:6379' },
   invariants: [
     { name: 'no double booking', held: false, detail: 'room 3 on night 2 has 4 active bookings' },
     { name: 'active bookings = ok outcomes', held: true, detail: '30 active bookings, 30 acknowledged' },
@@ -37,13 +39,14 @@ describe('renderRunTable', () => {
   const plain = renderRunTable(result, new Chalk({ level: 0 }))
 
   it('shows settings, a row per outcome, throughput, errors and each invariant', () => {
-    expect(plain).toContain('double-booking · strategy none (unsafe) · PostgreSQL 15.20 · read committed')
+    expect(plain).toContain('double-booking · strategy none (unsafe) · PostgreSQL 15.20 + Redis 7.0.15 · read committed')
     expect(plain).toContain('8 workers × 50 iterations · think 10ms · seed 42 · rooms=5 · nights=5 · schema racebench_double_booking_0a1b2c3d dropped')
     expect(plain).toMatch(/│ ok\s+│\s+30 │\s+7\.5% │\s+1\.20 │\s+3\.40 │\s+5\.60 │\s+9\.10 │/)
     expect(plain).toMatch(/│ conflict\s+│\s+0 │\s+0\.0% │\s+– │/)
     expect(plain).toMatch(/│ all\s+│\s+400 │\s+100\.0% │/)
     expect(plain).toContain('400 operations in 1.28s · 312.5 ops/s · mean 1.50 ms · 0 retries')
     expect(plain).toContain('database errors: other 5')
+    expect(plain).toContain('locks: 395 acquired, 5 not acquired within the timeout, 2 expired before release · wait p50 0.30 · p95 2.50 · p99 7.25 · max 40.0 ms')
     expect(plain).toContain('error: relation "bookings" does not exist')
     expect(plain).toContain('  ✘ no double booking: room 3 on night 2 has 4 active bookings')
     expect(plain).toContain('  ✔ active bookings = ok outcomes: 30 active bookings, 30 acknowledged')

@@ -1,0 +1,78 @@
+import mysql from 'mysql2/promise'
+import type { IsolationLevel } from '../config.js'
+import { describeConnectError } from './connect-error.js'
+import { MysqlSession } from './mysql-session.js'
+import { serverAddress } from './server-address.js'
+import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
+import type { Target, TargetOptions } from './target.js'
+
+/**
+ * Connects to a MySQL or MariaDB server and creates the run's own database in it. Every session
+ * bounds its lock waits (innodb_lock_wait_timeout, lock_wait_timeout) and its statements
+ * (max_statement_time on MariaDB, max_execution_time on MySQL, which covers SELECTs only).
+ */
+export async function openMysqlTarget(url: string, options: TargetOptions): Promise<Target> {
+  const { namespace } = options
+  const parsed = new URL(url)
+  const where = serverAddress(url, 'MySQL', { port: '3306', user: 'root', database: '' })
+  const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1_000)) // InnoDB counts lock waits in whole seconds
+  let mariadb = false
+
+  const open = (database: string | undefined, multipleStatements: boolean) =>
+    connectOrExplain(
+      () =>
+        mysql.createConnection({
+          host: parsed.hostname || 'localhost',
+          port: Number(parsed.port || 3306),
+          user: decodeURIComponent(parsed.username) || 'root',
+          password: decodeURIComponent(parsed.password),
+          database,
+          multipleStatements,
+          connectTimeout: Math.max(options.timeoutMs, 5_000),
+          connectAttributes: { program_name: `racebench ${namespace}` },
+        }),
+      url,
+      where,
+      describeConnectError,
+    )
+
+  const setTimeouts = (session: MysqlSession) =>
+    session.query(
+      `SET SESSION innodb_lock_wait_timeout = ${seconds}, lock_wait_timeout = ${seconds}, ` +
+        (mariadb ? `max_statement_time = ${options.timeoutMs / 1_000}` : `max_execution_time = ${options.timeoutMs}`),
+    )
+
+  const engine: SqlEngine = {
+    dialect: 'mysql',
+    where,
+    namespaceKind: 'database',
+    async connect(role) {
+      // The setup connection starts in the URL's database (ours does not exist yet) and runs scripts.
+      const session = new MysqlSession(await open(role === 'setup' ? where.database || undefined : namespace, role === 'setup'))
+      if (role === 'worker') await setTimeouts(session)
+      return session
+    },
+    async describe(admin) {
+      const { rows } = await admin.query<{ version: string }>('SELECT VERSION() AS version')
+      const version = rows[0]?.version ?? ''
+      mariadb = /mariadb/i.test(version)
+      await setTimeouts(admin as MysqlSession)
+      // MySQL 8 and MariaDB 11.1+ call it transaction_isolation; older MariaDB only tx_isolation.
+      const isolation = await admin
+        .query<{ level: string }>('SELECT @@transaction_isolation AS level')
+        .catch(() => admin.query<{ level: string }>('SELECT @@tx_isolation AS level'))
+      return {
+        server: mariadb ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
+        defaultIsolation: (isolation.rows[0]?.level ?? 'REPEATABLE-READ').toLowerCase() as IsolationLevel,
+      }
+    },
+    async createNamespace(admin) {
+      await admin.query(`CREATE DATABASE \`${namespace}\``)
+      await admin.query(`USE \`${namespace}\``)
+    },
+    async dropNamespace(admin) {
+      await admin.query(`DROP DATABASE IF EXISTS \`${namespace}\``)
+    },
+  }
+  return openSqlTarget(url, namespace, engine, options)
+}

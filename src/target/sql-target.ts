@@ -1,0 +1,84 @@
+import type { IsolationLevel } from '../config.js'
+import { messageOf, TargetError } from '../errors.js'
+import { maskUrl, passwordOf, redact } from '../redact.js'
+import type { ServerAddress } from './server-address.js'
+import type { Dialect, Session } from './session.js'
+import type { Target, TargetOptions } from './target.js'
+
+/** What differs between SQL engines; the run's lifecycle around it is the same for all. */
+export interface SqlEngine {
+  readonly dialect: Dialect
+  readonly where: ServerAddress
+  /** `schema` on PostgreSQL, `database` on MySQL: what the run's namespace is, for messages. */
+  readonly namespaceKind: string
+  /** Opens a connection with every session timeout set; `setup` is the one that creates the namespace. */
+  connect(role: 'setup' | 'worker'): Promise<Session>
+  describe(admin: Session): Promise<{ server: string; defaultIsolation: IsolationLevel }>
+  /** Creates the namespace and makes the setup connection work inside it. */
+  createNamespace(admin: Session): Promise<void>
+  dropNamespace(admin: Session): Promise<void>
+}
+
+/**
+ * Opens a SQL target: creates the run's own namespace, and on close drops it (unless kept), closes
+ * the setup connection and stops an embedded server. Nothing outside the namespace is touched.
+ */
+export async function openSqlTarget(
+  url: string,
+  namespace: string,
+  engine: SqlEngine,
+  options: TargetOptions,
+  embedded?: { stop(): Promise<void> },
+): Promise<Target> {
+  const secrets = [passwordOf(url) ?? '']
+  const fail = (what: string, error: unknown) => new TargetError(redact(`${what}: ${messageOf(error)}`, secrets), { cause: error })
+  const what = `${engine.namespaceKind} ${namespace}`
+
+  const admin = await engine.connect('setup')
+  try {
+    const { server, defaultIsolation } = await engine.describe(admin)
+    await engine.createNamespace(admin).catch((error: unknown) => {
+      throw fail(`cannot create ${what} on ${engine.where.label}`, error)
+    })
+    options.log(`created ${what} on ${engine.where.label}`)
+    return {
+      dialect: engine.dialect,
+      server,
+      url: maskUrl(url),
+      embedded: embedded !== undefined,
+      namespace,
+      defaultIsolation,
+      admin,
+      connect: () => engine.connect('worker'),
+      async runScript(sql) {
+        await admin.query(sql)
+      },
+      async close() {
+        try {
+          if (!options.keep) {
+            await engine.dropNamespace(admin)
+            options.log(`dropped ${what}`)
+          }
+        } catch (error) {
+          // The run's result stands; say what was left behind so the user can drop it.
+          options.log(redact(`warning: could not drop ${what}: ${messageOf(error)}`, secrets))
+        } finally {
+          await admin.close()
+          await embedded?.stop()
+        }
+      },
+    }
+  } catch (error) {
+    await admin.close()
+    throw error instanceof TargetError ? error : fail(`cannot prepare ${engine.where.label}`, error)
+  }
+}
+
+/** Opens a driver connection, turning any failure into one TargetError line with the password masked. */
+export async function connectOrExplain<T>(open: () => Promise<T>, url: string, where: ServerAddress, describe: (error: unknown, where: ServerAddress) => string): Promise<T> {
+  try {
+    return await open()
+  } catch (error) {
+    throw new TargetError(redact(describe(error, where), [passwordOf(url) ?? '']), { cause: error })
+  }
+}
