@@ -43,6 +43,8 @@ const WORKLOADS = {
 const TOOLS = ['pgbench', 'node-pg', 'racebench']
 /** Above this share of the machine used by unrelated processes during a run, its row is flagged. */
 const OTHER_LIMIT_PCT = 3
+/** Forks beyond what a run itself causes (autovacuum may add one or two) that flag a row. */
+const FORK_SLACK = 3
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -510,6 +512,9 @@ for (const r of results) {
   r.opsPerSec = Math.round(r.opsPerSec * 10) / 10
   r.meanMs = Math.round(r.meanMs * 1_000) / 1_000
   for (const field of ['machineBusy', 'otherPct']) r[field] = r[field] === undefined ? null : Math.round(r[field] * 10) / 10
+  // pgbench's run forks sh, pgbench, its threads and one backend per client; the Node runs fork nothing.
+  const expectedForks = r.tool === 'pgbench' ? clients + threads + 2 : 0
+  r.disturbed = r.otherPct > OTHER_LIMIT_PCT || r.forks > expectedForks + FORK_SLACK
   delete r.clientCpuUs
 }
 
@@ -529,16 +534,19 @@ if (opts.json) {
     fmt(r.clientUserUsPerOp, 1),
     fmt(r.clientSystemUsPerOp, 1),
     fmt(r.machineBusy, 0, '%'),
-    fmt(r.otherPct, 0, '%') + (r.otherPct > OTHER_LIMIT_PCT ? ' !' : ''),
+    fmt(r.otherPct, 0, '%') + (r.disturbed ? ' !' : ''),
     String(r.errors),
   ])
   if (rounds > 1) {
     for (const workload of workloads) {
       for (const tool of tools) {
-        const mine = results.filter((r) => r.workload === workload && r.tool === tool)
+        // Rounds disturbed by other processes are left out of the medians, unless all were.
+        const all = results.filter((r) => r.workload === workload && r.tool === tool)
+        const clean = all.filter((r) => !r.disturbed && !baseline(r)?.disturbed)
+        const mine = clean.length > 0 ? clean : all
         const pct = mine.map((r) => r.pctOfPgbench).filter((p) => p !== null)
         body.push([
-          'median',
+          clean.length > 0 ? `median/${clean.length}` : 'median !',
           workload,
           tool,
           median(mine.map((r) => r.opsPerSec)).toFixed(0),
@@ -561,8 +569,10 @@ if (opts.json) {
   for (const row of body) console.log(line(row))
   console.log(
     '\nclient µs/op: the load generator\'s own CPU time per operation (user + sys).  box busy: all cores, whole machine.\n' +
-      'other: CPU used meanwhile by processes that are neither the benchmark nor its server' +
-      (results.some((r) => r.otherPct > OTHER_LIMIT_PCT) ? `; rows marked ! had more than ${OTHER_LIMIT_PCT}%: rerun on a quiet machine` : ''),
+      'other: CPU used meanwhile by processes that are neither the benchmark nor its server.  median/N: over the N undisturbed rounds' +
+      (results.some((r) => r.disturbed)
+        ? `.\nRows marked ! ran while something else used the machine (other > ${OTHER_LIMIT_PCT}%, or processes started meanwhile): rerun on a quiet machine.`
+        : ''),
   )
 }
 

@@ -124,7 +124,10 @@ export default defineScenario({
       // Safe while every operation finishes within --lock-ttl; a lease that expires first lets a second worker in.
       expect: 'safe',
       requires: ['redis'],
-      run: (ctx) => withRedisLock(ctx, `slot:${slotNumber(ctx)}`, () => checkThenBook(ctx)),
+      // The lock must outlive the commit: released before it, the next holder could check before the
+      // booking is visible (measured with --isolation, when a wrapping transaction committed later).
+      ownsTransaction: true,
+      run: (ctx) => withRedisLock(ctx, `slot:${slotNumber(ctx)}`, () => ctx.transaction(() => checkThenBook(ctx))),
     },
   },
 

@@ -1,6 +1,6 @@
-import { ISOLATION_LEVELS } from '../config.js'
 import { ExitCode } from '../errors.js'
-import { expectationOf } from '../scenario/define-scenario.js'
+import { expectationsOf } from '../scenario/define-scenario.js'
+import { DIALECTS } from '../target/session.js'
 import { renderJson } from '../report/json.js'
 import { renderExplanation, renderScenarioList } from '../report/scenario-list.js'
 import { styleFor } from '../report/style.js'
@@ -18,7 +18,11 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
       strategies: Object.entries(s.strategies).map(([name, strategy]) => ({
         name,
         summary: strategy.summary,
-        expect: Object.fromEntries(ISOLATION_LEVELS.map((isolation) => [isolation, expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? isolation })])),
+        requires: strategy.requires ?? [],
+        // { postgres: { 'read-committed': 'safe', … }, mysql: { … } }
+        expect: Object.fromEntries(
+          DIALECTS.map((dialect) => [dialect, Object.fromEntries(expectationsOf(strategy).filter((e) => e.env.dialect === dialect).map((e) => [e.env.isolation, e.expect]))]),
+        ),
       })),
       invariants: Object.keys(s.invariants),
     }))

@@ -1,6 +1,5 @@
 import type { ChalkInstance } from 'chalk'
-import { ISOLATION_LEVELS } from '../config.js'
-import { expectationOf, type Params, type Scenario } from '../scenario/define-scenario.js'
+import { expectationOf, expectationsOf, type Params, type Scenario } from '../scenario/define-scenario.js'
 
 /** `racebench list`: every scenario, its params and its strategies with their summaries. */
 export function renderScenarioList(scenarios: readonly Scenario<Params, unknown>[], style: ChalkInstance): string {
@@ -17,10 +16,14 @@ function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInsta
   const names = Object.keys(scenario.strategies)
   const width = Math.max(...names.map((name) => name.length))
   const strategies = Object.entries(scenario.strategies).map(([name, strategy]) => {
+    // The headline is the common case; every engine and level where it differs is named after the summary.
     const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed' })
-    const exceptions = ISOLATION_LEVELS.filter((isolation) => expectationOf(strategy, { dialect: 'postgres', isolation }) !== expected)
+    const exceptions = expectationsOf(strategy)
+      .filter((entry) => entry.expect !== expected)
+      .map(({ env }) => `${env.isolation} on ${env.dialect}`)
     const caveat = exceptions.length > 0 ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} at ${exceptions.join(', ')})`) : ''
-    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}`
+    const requires = strategy.requires?.length ? style.dim(` [needs ${strategy.requires.join(', ')}]`) : ''
+    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}${requires}`
   })
   return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...strategies].join('\n')
 }

@@ -1,6 +1,6 @@
-import type { IsolationLevel } from '../config.js'
+import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import type { Rng } from '../runner/rng.js'
-import type { Dialect, Session } from '../target/session.js'
+import { DIALECTS, type Dialect, type Session } from '../target/session.js'
 import type { OutcomeCounts } from '../history/outcome.js'
 import type { Redis } from 'ioredis'
 
@@ -145,6 +145,16 @@ export type Scenario<P extends Params = Params, K = unknown> = ScenarioDefinitio
  */
 export function defineScenario<P extends Params, K>(definition: ScenarioDefinition<P, K>): Scenario<P, K> {
   return Object.freeze({ ...definition })
+}
+
+/** Every (dialect, isolation) a strategy can run at, with what it expects there. */
+export function expectationsOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'isolation'>): { env: StrategyEnvironment; expect: Expectation }[] {
+  return DIALECTS.flatMap((dialect) =>
+    ISOLATION_LEVELS.map((level) => {
+      const env = { dialect, isolation: strategy.isolation ?? level }
+      return { env, expect: expectationOf(strategy, env) }
+    }),
+  )
 }
 
 /** A strategy's expectation where it runs. */

@@ -14,7 +14,7 @@ import type { Target, TargetOptions } from './target.js'
 export async function openMysqlTarget(url: string, options: TargetOptions): Promise<Target> {
   const { namespace } = options
   const parsed = new URL(url)
-  const where = serverAddress(url, 'MySQL', { port: '3306', user: 'root', database: '' })
+  const where = serverAddress(url, parsed.protocol === 'mariadb:' ? 'MariaDB' : 'MySQL', { port: '3306', user: 'root', database: '' })
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1_000)) // InnoDB counts lock waits in whole seconds
   let mariadb = false
 

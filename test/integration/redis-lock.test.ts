@@ -31,6 +31,13 @@ describe.skipIf(!redis.available)('redis-lock', () => {
       expect(await keysOf(result)).toEqual([])
     })
 
+    it(`${db.name}: the lock covers the commit, whatever --isolation says`, async () => {
+      for (const isolation of ['read-committed', 'repeatable-read', 'read-committed', 'repeatable-read']) {
+        const result = await oneSlot({ isolation })
+        expect(result.invariants.filter((i) => !i.held)).toEqual([])
+      }
+    })
+
     // The known danger of lease locks: the lease (20 ms) runs out while its holder still works
     // (thinks 100 ms), a second worker takes the "same" lock, and both book. Compare-and-delete
     // keeps each from freeing the other's lock, but cannot undo the overlap.
