@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Fails the run if any test left a racebench schema, database or Redis key behind.
+    globalSetup: ['test/support/leak-check.ts'],
     // Real servers, an embedded PostgreSQL start, spawned CLIs: generous but bounded.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -31,6 +31,8 @@ export interface RunScenarioOptions extends RunFlags {
   readonly events?: RunEmitter | undefined
   /** Diagnostic lines (the CLI prints them under --debug). */
   readonly log?: ((line: string) => void) | undefined
+  /** What the user must hear even without --debug (default: stderr), e.g. a schema left behind. */
+  readonly warn?: ((line: string) => void) | undefined
 }
 
 /**
@@ -48,13 +50,14 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const schema = await readSchema(loaded, dialectOf(config.db), params)
   const events = options.events ?? createRunEmitter()
   const log = options.log ?? (() => {})
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`racebench: warning: ${line}\n`))
 
-  if (config.db === undefined && config.keep) log('warning: --keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
+  if (config.db === undefined && config.keep) warn('--keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
   const namespace = namespaceFor(scenario.name)
   // Redis first: a missing one is a usage error, found before any database server is started.
-  const redis = strategy.requires?.includes('redis') ? await openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log }) : undefined
+  const redis = strategy.requires?.includes('redis') ? await openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log, warn }) : undefined
   events.emit('phase', config.db === undefined ? 'starting an embedded PostgreSQL' : 'connecting')
-  const target = await openTarget(config.db, { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log }).catch(async (error: unknown) => {
+  const target = await openTarget(config.db, { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log, warn }).catch(async (error: unknown) => {
     await redis?.close()
     throw error
   })
@@ -78,7 +81,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       recorder,
       events,
       signal: options.signal,
-      log,
+      warn,
     })
     if (options.signal?.aborted) throw new InterruptedError()
 

@@ -44,6 +44,7 @@ export async function runCommand(scenario: string, options: RunCommandOptions, s
   const events = createRunEmitter()
   showProgress(events, process.stderr)
   const log = options.debug ? (line: string) => process.stderr.write(`racebench: ${redact(line, secrets)}\n`) : undefined
+  const warn = (line: string) => process.stderr.write(`racebench: warning: ${redact(line, secrets)}\n`)
   try {
     const result = await runScenario({
       scenario,
@@ -64,6 +65,7 @@ export async function runCommand(scenario: string, options: RunCommandOptions, s
       signal: controller.signal,
       events,
       log,
+      warn,
     })
     process.stdout.write(options.json ? renderJson(result) : renderRunTable(result, styleFor(process.stdout)))
     return result.violations > 0 ? ExitCode.Violation : ExitCode.Ok

@@ -33,7 +33,7 @@ export interface WorkersInput {
   readonly recorder: Recorder
   readonly events: RunEmitter
   readonly signal: AbortSignal | undefined
-  readonly log: (line: string) => void
+  readonly warn: (line: string) => void
 }
 
 /**
@@ -171,7 +171,7 @@ async function reconnect(input: WorkersInput, broken: Session, worker: number): 
   try {
     return await input.target.connect()
   } catch (error) {
-    input.log(`worker ${worker} stopped: its connection broke and could not be reopened (${messageOf(error)})`)
+    input.warn(`worker ${worker} stopped early: its connection broke and could not be reopened (${messageOf(error)})`)
     return undefined
   }
 }

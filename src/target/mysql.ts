@@ -70,9 +70,7 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
       await admin.query(`CREATE DATABASE \`${namespace}\``)
       await admin.query(`USE \`${namespace}\``)
     },
-    async dropNamespace(admin) {
-      await admin.query(`DROP DATABASE IF EXISTS \`${namespace}\``)
-    },
+    dropNamespaceSql: `DROP DATABASE IF EXISTS \`${namespace}\``,
   }
   return openSqlTarget(url, namespace, engine, options)
 }

@@ -62,9 +62,7 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
     async createNamespace(admin) {
       await admin.query(`CREATE SCHEMA "${namespace}"`)
     },
-    async dropNamespace(admin) {
-      await admin.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`)
-    },
+    dropNamespaceSql: `DROP SCHEMA IF EXISTS "${namespace}" CASCADE`,
   }
   return openSqlTarget(url, namespace, engine, options, embedded)
 }

@@ -23,7 +23,7 @@ export interface RedisTarget {
 export async function openRedis(
   url: string | undefined,
   namespace: string,
-  options: { timeoutMs: number; log: (line: string) => void; defaultUrl?: string },
+  options: { timeoutMs: number; log: (line: string) => void; warn: (line: string) => void; defaultUrl?: string },
 ): Promise<RedisTarget> {
   const defaultUrl = options.defaultUrl ?? DEFAULTS.redis
   const address = url ?? defaultUrl
@@ -75,7 +75,7 @@ export async function openRedis(
           if (keys.length > 0) await admin.del(...keys)
         }
       } catch (error) {
-        options.log(redact(`warning: could not delete the run's Redis keys ${namespace}:*: ${messageOf(error)}`, secrets))
+        options.warn(redact(`could not delete the run's Redis keys ${namespace}:* (${messageOf(error)})`, secrets))
       } finally {
         admin.disconnect()
       }

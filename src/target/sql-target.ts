@@ -16,7 +16,8 @@ export interface SqlEngine {
   describe(admin: Session): Promise<{ server: string; defaultIsolation: IsolationLevel }>
   /** Creates the namespace and makes the setup connection work inside it. */
   createNamespace(admin: Session): Promise<void>
-  dropNamespace(admin: Session): Promise<void>
+  /** The statement that drops the namespace: run at close, and told to the user if it fails. */
+  readonly dropNamespaceSql: string
 }
 
 /**
@@ -56,12 +57,12 @@ export async function openSqlTarget(
       async close() {
         try {
           if (!options.keep) {
-            await engine.dropNamespace(admin)
+            await admin.query(engine.dropNamespaceSql)
             options.log(`dropped ${what}`)
           }
         } catch (error) {
           // The run's result stands; say what was left behind so the user can drop it.
-          options.log(redact(`warning: could not drop ${what}: ${messageOf(error)}`, secrets))
+          options.warn(redact(`could not drop ${what} (${messageOf(error)}); drop it yourself with: ${engine.dropNamespaceSql}`, secrets))
         } finally {
           await admin.close()
           await embedded?.stop()

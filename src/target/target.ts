@@ -37,4 +37,6 @@ export interface TargetOptions {
   readonly workers: number
   /** Diagnostic lines (stderr under --debug). */
   readonly log: (line: string) => void
+  /** Something the user must know even without --debug, e.g. a namespace that could not be dropped. */
+  readonly warn: (line: string) => void
 }

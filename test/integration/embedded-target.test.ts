@@ -5,7 +5,8 @@ import { startEmbeddedPostgres } from '../../src/target/embedded.js'
 import { openTarget } from '../../src/target/open-target.js'
 import { namespaceFor } from '../../src/target/namespace.js'
 
-const options = { namespace: namespaceFor('double-booking'), timeoutMs: 5_000, keep: false, workers: 2, log: () => {} }
+const warnings: string[] = []
+const options = { namespace: namespaceFor('double-booking'), timeoutMs: 5_000, keep: false, workers: 2, log: () => {}, warn: (line: string) => warnings.push(line) }
 
 describe('the embedded PostgreSQL', () => {
   it('checks passwords: a wrong one is a TargetError naming host and port, the password masked', async () => {
@@ -32,5 +33,6 @@ describe('the embedded PostgreSQL', () => {
       await server.stop()
     }
     expect(existsSync(dataDir ?? '/nonexistent')).toBe(false)
+    expect(warnings).toEqual([])
   })
 })

@@ -51,7 +51,7 @@ describe.skipIf(!redis.available)('redis-lock', () => {
   }
 
   it("close() deletes every key under the run's namespace, and nothing else", async () => {
-    const target = await openRedis(REDIS_URL, 'racebench_test_cleanup', { timeoutMs: 1_000, log: () => {} })
+    const target = await openRedis(REDIS_URL, 'racebench_test_cleanup', { timeoutMs: 1_000, log: () => {}, warn: () => {} })
     const client = new Redis(REDIS_URL)
     try {
       await client.set(target.key('lock:1'), 'left behind')
@@ -67,7 +67,7 @@ describe.skipIf(!redis.available)('redis-lock', () => {
   })
 
   it('with no --redis and nothing at the default address, says how to give one (exit 2)', async () => {
-    const error = await openRedis(undefined, 'racebench_test', { timeoutMs: 1_000, log: () => {}, defaultUrl: 'redis://127.0.0.1:1' }).catch((e: unknown) => e)
+    const error = await openRedis(undefined, 'racebench_test', { timeoutMs: 1_000, log: () => {}, warn: () => {}, defaultUrl: 'redis://127.0.0.1:1' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UsageError)
     expect((error as UsageError).message).toBe(
       'this strategy needs Redis and none answered at redis://127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1); give one with --redis redis://host:6379',
