@@ -1,7 +1,7 @@
 import type { InvariantResult } from './check/check-invariants.js'
 import type { ErrorCounts, Outcome, OutcomeCounts } from './history/outcome.js'
 import type { LatencySummary } from './metrics/latency.js'
-import type { Expectation, Params } from './scenario/define-scenario.js'
+import type { Expectation, Observation, Params } from './scenario/define-scenario.js'
 import type { Dialect } from './target/session.js'
 
 /**
@@ -51,6 +51,11 @@ export interface RunResult {
     readonly lost: number
     readonly waitMs: LatencySummary
   } | null
+  /** Reads made by the scenario's readers (0 when it has none), and how many failed. */
+  readonly reads: number
+  readonly readErrors: number
+  /** What workers and readers noted in the history, by name: a count and the first few details. */
+  readonly observations: Readonly<Record<string, Observation>>
   /** The Redis a strategy used, or null. */
   readonly redis: { readonly server: string; readonly url: string } | null
   readonly invariants: readonly InvariantResult[]

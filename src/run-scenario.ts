@@ -1,6 +1,6 @@
 import { resolveConfig, type RunFlags } from './config.js'
 import { checkInvariants } from './check/check-invariants.js'
-import { InterruptedError, messageOf, TargetError } from './errors.js'
+import { InterruptedError, messageOf, TargetError, UsageError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
 import { Recorder } from './history/recorder.js'
 import { mergeHistograms, summarizeLatency } from './metrics/latency.js'
@@ -47,7 +47,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const { scenario } = loaded
   const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
   const params = resolveParams(scenario, options.params)
-  const schema = await readSchema(loaded, dialectOf(config.db), params)
+  const dialect = dialectOf(config.db)
+  const unsupported = strategy.unsupportedOn?.[dialect]
+  if (unsupported) throw new UsageError(`strategy '${strategyName}' of ${scenario.name} makes no sense on ${dialect}: ${unsupported}`)
+  const schema = await readSchema(loaded, dialect, params)
   const events = options.events ?? createRunEmitter()
   const log = options.log ?? (() => {})
   const warn = options.warn ?? ((line: string) => process.stderr.write(`racebench: warning: ${line}\n`))
@@ -86,7 +89,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     if (options.signal?.aborted) throw new InterruptedError()
 
     events.emit('phase', 'checking invariants')
-    const invariants = await checkInvariants(scenario, { dialect: target.dialect, db: target.admin, params, outcomes: { ...recorder.outcomes } })
+    const invariants = await checkInvariants(scenario, {
+      dialect: target.dialect,
+      db: target.admin,
+      params,
+      outcomes: { ...recorder.outcomes },
+      history: recorder.history(),
+    })
     const completed = recorder.completed
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
     return {
@@ -117,6 +126,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => recorder.latency[outcome]))),
       latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(recorder.latency[outcome])])) as RunResult['latencyMsByOutcome'],
       locks: lockStats(recorder),
+      reads: recorder.reads,
+      readErrors: recorder.readErrors,
+      observations: recorder.history().observations,
       redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
       violations: invariants.filter((invariant) => !invariant.held).length,

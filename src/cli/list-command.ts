@@ -19,6 +19,7 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
         name,
         summary: strategy.summary,
         requires: strategy.requires ?? [],
+        unsupportedOn: strategy.unsupportedOn ?? {},
         // { postgres: { 'read-committed': 'safe', … }, mysql: { … } }
         expect: Object.fromEntries(
           DIALECTS.map((dialect) => [dialect, Object.fromEntries(expectationsOf(strategy).filter((e) => e.env.dialect === dialect).map((e) => [e.env.isolation, e.expect]))]),

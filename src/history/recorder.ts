@@ -1,5 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js'
 import { createLatencyHistogram, recordLatency } from '../metrics/latency.js'
+import type { History } from '../scenario/define-scenario.js'
 import { ERROR_CLASSES, OUTCOMES, zeroCounts, type ErrorClass, type ErrorCounts, type Outcome, type OutcomeCounts } from './outcome.js'
 
 /** How many distinct error messages a run keeps to show the user. */
@@ -25,6 +26,9 @@ export class Recorder {
   locksNotAcquired = 0
   /** Lease locks that had expired (and maybe passed to another worker) before their holder released them. */
   locksLost = 0
+  reads = 0
+  readErrors = 0
+  readonly observations = new Map<string, { count: number; samples: string[] }>()
 
   /** One finished logical operation. */
   record(outcome: Outcome, latencyMs: number): void {
@@ -50,6 +54,23 @@ export class Recorder {
 
   lockLost(): void {
     this.locksLost++
+  }
+
+  /** An observation by a worker or reader: counted by name, the first few details kept. */
+  note(name: string, detail: string): void {
+    let observation = this.observations.get(name)
+    if (!observation) this.observations.set(name, (observation = { count: 0, samples: [] }))
+    observation.count++
+    if (observation.samples.length < MAX_ERROR_SAMPLES) observation.samples.push(detail)
+  }
+
+  /** What invariants get of the history. */
+  history(): History {
+    return {
+      reads: this.reads,
+      readErrors: this.readErrors,
+      observations: Object.fromEntries([...this.observations].map(([name, o]) => [name, { count: o.count, samples: [...o.samples] }])),
+    }
   }
 
   /** Keeps the message of an `error` outcome, once per distinct message. */

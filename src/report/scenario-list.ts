@@ -23,9 +23,11 @@ function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInsta
       .map(({ env }) => `${env.isolation} on ${env.dialect}`)
     const caveat = exceptions.length > 0 ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} at ${exceptions.join(', ')})`) : ''
     const requires = strategy.requires?.length ? style.dim(` [needs ${strategy.requires.join(', ')}]`) : ''
-    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}${requires}`
+    const unsupported = Object.entries(strategy.unsupportedOn ?? {}).map(([dialect, why]) => style.dim(`\n  ${' '.repeat(width)}  not on ${dialect}: ${why}`))
+    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}${requires}${unsupported.join('')}`
   })
-  return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...strategies].join('\n')
+  const readers = scenario.readers ? [style.dim(`  readers: ${scenario.readers.summary}`)] : []
+  return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...readers, ...strategies].join('\n')
 }
 
 function wrap(text: string, width: number): string {

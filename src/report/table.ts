@@ -68,6 +68,10 @@ function summary(r: RunResult, style: ChalkInstance): string[] {
     const wait = `wait p50 ${formatMs(waitMs.p50)} · p95 ${formatMs(waitMs.p95)} · p99 ${formatMs(waitMs.p99)} · max ${formatMs(waitMs.max)} ms`
     lines.push(`locks: ${[`${acquired} acquired`, ...missed.filter(Boolean)].join(', ')} · ${wait}`)
   }
+  if (r.reads > 0 || r.readErrors > 0) lines.push(`readers: ${r.reads} reads${r.readErrors > 0 ? style.red(`, ${r.readErrors} failed`) : ''}`)
+  for (const [name, { count, samples }] of Object.entries(r.observations)) {
+    lines.push(`observed ${name} ×${count}${samples[0] ? `, e.g. ${samples[0]}` : ''}`)
+  }
   const errors = Object.entries(r.errorsByClass).filter(([, count]) => count > 0)
   if (errors.length > 0) lines.push(`database errors: ${errors.map(([name, count]) => `${name} ${count}`).join(', ')}`)
   for (const sample of r.errorSamples) lines.push(style.red(`  error: ${sample}`))

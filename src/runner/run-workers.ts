@@ -43,9 +43,11 @@ export interface WorkersInput {
  */
 export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number }> {
   const { config, target, recorder, events } = input
-  const sessions = await connectAll(target, config.workers)
+  const readerCount = input.scenario.readers?.count(input.params) ?? 0
+  const sessions = await connectAll(target, config.workers + readerCount)
+  const readerSessions = sessions.splice(config.workers)
   const redisClients = await connectRedis(input.redis, config.workers).catch(async (error: unknown) => {
-    await Promise.all(sessions.map((session) => session.close()))
+    await Promise.all([...sessions, ...readerSessions].map((session) => session.close()))
     throw error
   })
   const startedAt = performance.now()
@@ -60,7 +62,12 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   try {
     events.emit('start', { workers: config.workers })
     const deadline = 'durationMs' in config.stop ? startedAt + config.stop.durationMs : Number.POSITIVE_INFINITY
-    await Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline)))
+    let writing = true
+    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline))).finally(() => {
+      writing = false
+    })
+    const readers = Promise.all(readerSessions.map((session, reader) => read(input, reader, session, () => writing)))
+    await Promise.all([workers, readers])
   } finally {
     clearInterval(ticker)
     for (const client of redisClients) client.disconnect()
@@ -140,6 +147,7 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
       }
     },
     lockLost: () => recorder.lockLost(),
+    note: (name, detail) => recorder.note(name, detail),
   }
 
   try {
@@ -162,6 +170,38 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
     }
   } finally {
     await ctx.db.close()
+  }
+}
+
+/** One reader: reads over and over on its own connection while the workers write. */
+async function read(input: WorkersInput, reader: number, session: Session, writing: () => boolean): Promise<void> {
+  const { scenario, params, config, recorder, signal } = input
+  const readers = scenario.readers
+  if (!readers) return
+  const ctx = {
+    dialect: input.target.dialect,
+    db: session,
+    params,
+    reader,
+    iteration: 0,
+    // Streams past every worker's, so adding readers never changes the keys workers draw.
+    rng: createRng(config.seed, 1_000_000 + reader),
+    note: (name: string, detail: string) => recorder.note(name, detail),
+  }
+  try {
+    for (let i = 0; writing() && !signal?.aborted; i++) {
+      ctx.iteration = i
+      try {
+        await readers.read(ctx)
+        recorder.reads++
+      } catch (error) {
+        recorder.readErrors++
+        recorder.sampleError(`reader: ${messageOf(error)}`)
+        if (classifyError(error) === 'connection') return
+      }
+    }
+  } finally {
+    await session.close()
   }
 }
 

@@ -39,6 +39,8 @@ export interface StrategyContext<P extends Params, K> {
   lockLost(): void
   /** Sleeps before the attempt-th retry of something: exponential backoff with full jitter. */
   backoff(attempt: number): Promise<void>
+  /** Records an observation in the run's history (e.g. `partial read`), for invariants to check. */
+  note(name: string, detail: string): void
   /** The pause between check and act (`--think`) that widens the race window. */
   think(): Promise<void>
   /**
@@ -61,6 +63,45 @@ export interface RedisContext {
   key(name: string): string
   /** `--lock-ttl`: how long a lease lock lives unless released. */
   readonly lockTtlMs: number
+}
+
+/** Everything a reader's `read` gets: its own connection, a seeded generator and the history. */
+export interface ReaderContext<P extends Params> {
+  readonly dialect: Dialect
+  readonly db: Session
+  readonly params: P
+  /** 0-based reader number and this reader's 0-based read number. */
+  readonly reader: number
+  readonly iteration: number
+  readonly rng: Rng
+  /** Records what the read saw, for invariants to check. */
+  note(name: string, detail: string): void
+}
+
+/**
+ * Readers that run beside the workers, each on its own connection, reading over and over until
+ * the workers stop. Their reads are not operations: they produce no outcomes, only observations.
+ */
+export interface Readers<P extends Params> {
+  /** One line for `racebench list`. */
+  readonly summary: string
+  /** How many readers run (may depend on params; 0 for none). */
+  count(params: P): number
+  read(ctx: ReaderContext<P>): Promise<void>
+}
+
+/** Observations of one name: how many, and the first few details. */
+export interface Observation {
+  readonly count: number
+  readonly samples: readonly string[]
+}
+
+/** What the run saw besides outcomes, for invariants that need more than the final state. */
+export interface History {
+  /** Reads made by readers, and how many of them failed. */
+  readonly reads: number
+  readonly readErrors: number
+  readonly observations: Readonly<Record<string, Observation>>
 }
 
 /** What `prepare` gets: the run's schema already exists, with the scenario's tables and seed data. */
@@ -94,6 +135,11 @@ export interface Strategy<P extends Params, K> {
   readonly ownsTransaction?: boolean
   /** Services the strategy needs besides the database. */
   readonly requires?: readonly 'redis'[]
+  /**
+   * Engines on which the strategy makes no sense, each with the reason `list` shows and `run`
+   * answers (exit 2), e.g. `{ mysql: 'MySQL has no partial unique index' }`.
+   */
+  readonly unsupportedOn?: Partial<Readonly<Record<Dialect, string>>>
   /** One-time setup the strategy needs beyond the scenario's schema (e.g. a unique index). */
   prepare?(ctx: PrepareContext<P>): Promise<void>
   run(ctx: StrategyContext<P, K>): Promise<StrategyOutcome>
@@ -111,6 +157,7 @@ export interface InvariantContext<P extends Params> {
   readonly db: Session
   readonly params: P
   readonly outcomes: OutcomeCounts
+  readonly history: History
 }
 
 export type Invariant<P extends Params> = (ctx: InvariantContext<P>) => Promise<Verdict>
@@ -134,6 +181,8 @@ export interface ScenarioDefinition<P extends Params, K> {
   pickKey(rng: Rng, params: P): K
   readonly strategies: Readonly<Record<string, Strategy<P, K>>>
   readonly invariants: Readonly<Record<string, Invariant<P>>>
+  /** Concurrent readers, for scenarios whose invariants are about what others could see meanwhile. */
+  readonly readers?: Readers<P>
 }
 
 /** A scenario: what `defineScenario` returns and what a scenario file default-exports. */

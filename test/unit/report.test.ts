@@ -28,6 +28,9 @@ const result: RunResult = {
   latencyMsByOutcome: { ok: latency, rejected: latency, conflict: none, error: latency, unknown: none },
   locks: { acquired: 395, notAcquired: 5, lost: 2, waitMs: { mean: 0.8, p50: 0.3, p95: 2.5, p99: 7.25, max: 40 } },
   redis: { server: 'Redis 7.0.15', url: 'redis://127.0.0.1:6379' },
+  reads: 1234,
+  readErrors: 0,
+  observations: { 'partial read': { count: 3, samples: ['document 4: 2 of 5 chunks'] } },
   invariants: [
     { name: 'no double booking', held: false, detail: 'room 3 on night 2 has 4 active bookings' },
     { name: 'active bookings = ok outcomes', held: true, detail: '30 active bookings, 30 acknowledged' },
@@ -46,6 +49,8 @@ describe('renderRunTable', () => {
     expect(plain).toMatch(/│ all\s+│\s+400 │\s+100\.0% │/)
     expect(plain).toContain('400 operations in 1.28s · 312.5 ops/s · mean 1.50 ms · 0 retries')
     expect(plain).toContain('database errors: other 5')
+    expect(plain).toContain('readers: 1234 reads')
+    expect(plain).toContain('observed partial read ×3, e.g. document 4: 2 of 5 chunks')
     expect(plain).toContain('locks: 395 acquired, 5 not acquired within the timeout, 2 expired before release · wait p50 0.30 · p95 2.50 · p99 7.25 · max 40.0 ms')
     expect(plain).toContain('error: relation "bookings" does not exist')
     expect(plain).toContain('  ✘ no double booking: room 3 on night 2 has 4 active bookings')
