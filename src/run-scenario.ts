@@ -16,6 +16,7 @@ import { pickStrategy } from './scenario/pick-strategy.js'
 import { dialectOf, openTarget } from './target/open-target.js'
 import { namespaceFor } from './target/namespace.js'
 import { openRedis } from './target/redis.js'
+import type { EmbeddedServer } from './target/embedded.js'
 import { randomInt } from 'node:crypto'
 
 export interface RunScenarioOptions extends RunFlags {
@@ -33,6 +34,8 @@ export interface RunScenarioOptions extends RunFlags {
   readonly log?: ((line: string) => void) | undefined
   /** What the user must hear even without --debug (default: stderr), e.g. a schema left behind. */
   readonly warn?: ((line: string) => void) | undefined
+  /** Without `db`: an embedded PostgreSQL to run in (its owner stops it) instead of starting one. */
+  readonly embedded?: EmbeddedServer | undefined
 }
 
 /**
@@ -59,8 +62,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const namespace = namespaceFor(scenario.name)
   // Redis first: a missing one is a usage error, found before any database server is started.
   const redis = strategy.requires?.includes('redis') ? await openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log, warn }) : undefined
-  events.emit('phase', config.db === undefined ? 'starting an embedded PostgreSQL' : 'connecting')
-  const target = await openTarget(config.db, { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log, warn }).catch(async (error: unknown) => {
+  events.emit('phase', config.db === undefined && !options.embedded ? 'starting an embedded PostgreSQL' : 'connecting')
+  const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log, warn }
+  const target = await openTarget(config.db, targetOptions, options.embedded).catch(async (error: unknown) => {
     await redis?.close()
     throw error
   })

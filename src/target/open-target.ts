@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js'
 import { maskUrl } from '../redact.js'
-import { startEmbeddedPostgres } from './embedded.js'
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js'
 import { openMysqlTarget } from './mysql.js'
 import { openPostgresTarget } from './postgres.js'
 import type { Dialect } from './session.js'
@@ -36,9 +36,11 @@ export function dialectOf(db: string | undefined): Dialect {
 
 /**
  * Opens the run's target: the server named by `db`, or, without one, an embedded PostgreSQL
- * that lives exactly as long as the target.
+ * that lives exactly as long as the target, unless a `shared` one is given (`compare` runs every
+ * strategy in one server), which the caller stops.
  */
-export async function openTarget(db: string | undefined, options: TargetOptions): Promise<Target> {
+export async function openTarget(db: string | undefined, options: TargetOptions, shared?: EmbeddedServer): Promise<Target> {
+  if (db === undefined && shared) return openPostgresTarget(shared.url, options, { stop: async () => {} })
   if (db === undefined) {
     const server = await startEmbeddedPostgres({ workers: options.workers, log: options.log })
     try {

@@ -15,6 +15,17 @@ export interface RedisTarget {
   close(): Promise<void>
 }
 
+/** Whether a Redis answers at `url` (for `compare`, deciding whether to include Redis strategies). */
+export async function redisAnswers(url: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const target = await openRedis(url, 'racebench_probe', { timeoutMs, log: () => {}, warn: () => {} })
+    await target.close()
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * Opens Redis for a strategy that needs it: at `url`, or, without one, at the default address.
  * No Redis at the default address is a usage error that says how to give one (exit 2); an explicit

@@ -1,0 +1,95 @@
+import { resolveConfig } from './config.js'
+import { UsageError } from './errors.js'
+import type { RunResult } from './run-result.js'
+import { runScenario, type RunScenarioOptions } from './run-scenario.js'
+import { loadScenario } from './scenario/load-scenario.js'
+import { resolveParams } from './scenario/params.js'
+import { pickStrategy } from './scenario/pick-strategy.js'
+import { startEmbeddedPostgres } from './target/embedded.js'
+import { dialectOf } from './target/open-target.js'
+import { redisAnswers } from './target/redis.js'
+import { DEFAULTS } from './config.js'
+
+export interface CompareOptions extends Omit<RunScenarioOptions, 'strategy' | 'embedded'> {
+  /** Strategies to run, in order; default: every strategy the engine supports. */
+  readonly strategies?: readonly string[] | undefined
+}
+
+/** One strategy's line in a comparison. */
+export interface ComparedStrategy {
+  readonly strategy: string
+  readonly result: RunResult
+  /** Every invariant held. */
+  readonly held: boolean
+  /** `safe` strategies held every invariant; `unsafe` ones may do anything. */
+  readonly asDeclared: boolean
+  /** ops/s relative to the fastest strategy that held every invariant (null when none held). */
+  readonly relativeThroughput: number | null
+}
+
+export interface Comparison {
+  readonly scenario: string
+  readonly strategies: readonly ComparedStrategy[]
+  /** Strategies left out, with why (a Redis strategy when no Redis answered). */
+  readonly skipped: readonly { readonly strategy: string; readonly reason: string }[]
+  /** Every strategy behaved as it declares: the exit code's question. */
+  readonly allAsDeclared: boolean
+}
+
+/**
+ * Runs each strategy of a scenario on a fresh schema with the same seed and settings, one after
+ * the other (never at once: they would compete for the same cores), and lines them up.
+ */
+export async function compareStrategies(options: CompareOptions): Promise<Comparison> {
+  // Validate everything, and fix the seed, before the first run starts.
+  const config = resolveConfig(options)
+  const { scenario } = await loadScenario(options.scenario)
+  resolveParams(scenario, options.params)
+  const dialect = dialectOf(config.db)
+  const chosen = options.strategies ?? Object.keys(scenario.strategies)
+  const skipped: { strategy: string; reason: string }[] = []
+  const names: string[] = []
+  for (const name of chosen) {
+    const { strategy } = pickStrategy(scenario, name)
+    const unsupported = strategy.unsupportedOn?.[dialect]
+    if (unsupported && options.strategies) throw new UsageError(`strategy '${name}' of ${scenario.name} makes no sense on ${dialect}: ${unsupported}`)
+    if (unsupported) skipped.push({ strategy: name, reason: `makes no sense on ${dialect}: ${unsupported}` })
+    else names.push(name)
+  }
+  // Asked for by default only: a Redis strategy needs a Redis, and none was named.
+  if (!options.strategies && config.redis === undefined && names.some((name) => scenario.strategies[name]?.requires?.includes('redis'))) {
+    if (!(await redisAnswers(DEFAULTS.redis, config.timeoutMs))) {
+      for (const name of names.filter((n) => scenario.strategies[n]?.requires?.includes('redis'))) {
+        skipped.push({ strategy: name, reason: `needs Redis and none answered at ${DEFAULTS.redis} (give one with --redis)` })
+        names.splice(names.indexOf(name), 1)
+      }
+    }
+  }
+  if (names.length === 0) throw new UsageError(`no strategy of ${scenario.name} can run here: ${skipped.map((s) => `${s.strategy} ${s.reason}`).join('; ')}`)
+
+  // One embedded server for every strategy: each still gets its own fresh schema.
+  const embedded = config.db === undefined ? await startEmbeddedPostgres({ workers: config.workers, log: options.log ?? (() => {}) }) : undefined
+  const results: RunResult[] = []
+  try {
+    for (const [index, name] of names.entries()) {
+      options.events?.emit('phase', `strategy ${name} (${index + 1} of ${names.length})`)
+      results.push(await runScenario({ ...options, strategy: name, seed: config.seed, embedded }))
+    }
+  } finally {
+    await embedded?.stop()
+  }
+  return lineUp(scenario.name, results, skipped)
+}
+
+function lineUp(scenario: string, results: readonly RunResult[], skipped: Comparison['skipped']): Comparison {
+  const held = (result: RunResult) => result.violations === 0
+  const fastest = Math.max(0, ...results.filter(held).map((result) => result.opsPerSec))
+  const strategies = results.map((result) => ({
+    strategy: result.strategy,
+    result,
+    held: held(result),
+    asDeclared: result.expect === 'unsafe' || held(result),
+    relativeThroughput: fastest > 0 ? Math.round((result.opsPerSec / fastest) * 100) / 100 : null,
+  }))
+  return { scenario, strategies, skipped, allAsDeclared: strategies.every((s) => s.asDeclared) }
+}

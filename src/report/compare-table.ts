@@ -1,0 +1,61 @@
+import Table from 'cli-table3'
+import type { ChalkInstance } from 'chalk'
+import type { Comparison } from '../compare.js'
+import { formatDuration } from '../duration.js'
+import { mark } from './style.js'
+
+/**
+ * Renders a comparison: one row per strategy with outcomes, retries, throughput (also relative to
+ * the fastest strategy that held every invariant), latency and its verdict. Pure.
+ */
+export function renderComparison(comparison: Comparison, style: ChalkInstance): string {
+  const first = comparison.strategies[0]?.result
+  if (!first) return ''
+  const colored = style.level > 0
+  const results = comparison.strategies.map((s) => s.result)
+  // error and unknown columns only when some strategy had them: most comparisons have none.
+  const extra = (['error', 'unknown'] as const).filter((outcome) => results.some((r) => r.outcomes[outcome] > 0))
+  const table = new Table({
+    head: ['strategy', 'expect', 'isolation', 'ok', 'rejected', 'conflict', ...extra, 'retries', 'ops/s', 'vs fastest ✔', 'p50 ms', 'p99 ms', 'invariants'],
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', ...extra.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'right', 'left'],
+    style: { head: colored ? ['cyan'] : [], border: colored ? ['grey'] : [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  })
+  for (const { strategy, result: r, held, relativeThroughput } of comparison.strategies) {
+    table.push([
+      style.bold(strategy),
+      r.expect,
+      r.isolation,
+      r.outcomes.ok,
+      r.outcomes.rejected,
+      r.outcomes.conflict,
+      ...extra.map((outcome) => r.outcomes[outcome]),
+      r.retries,
+      r.opsPerSec.toFixed(1),
+      relativeThroughput === null ? '–' : `${relativeThroughput.toFixed(2)}×`,
+      r.latencyMs.p50.toFixed(2),
+      r.latencyMs.p99.toFixed(2),
+      `${mark(style, held)} ${held ? 'held' : `${r.violations} violated`}`,
+    ])
+  }
+  const stop = first.iterations !== null ? `${first.workers} workers × ${first.iterations} iterations` : `${first.workers} workers for ${formatDuration(first.durationLimitMs ?? 0)}`
+  const params = Object.entries(first.params).map(([name, value]) => `${name}=${value}`)
+  const lines = [
+    `${style.bold(`compare ${comparison.scenario}`)} · ${first.db.server}${first.db.embedded ? ' (embedded)' : ''}`,
+    style.dim([stop, `think ${first.thinkMs}ms`, `seed ${first.seed}`, ...params].join(' · ')),
+    '',
+    table.toString(),
+  ]
+  for (const { strategy, result } of comparison.strategies) {
+    for (const invariant of result.invariants.filter((i) => !i.held)) lines.push(style.red(`  ✘ ${strategy}: ${invariant.name}: ${invariant.detail}`))
+  }
+  for (const { strategy, reason } of comparison.skipped) lines.push(style.dim(`  skipped ${strategy}: ${reason}`))
+  lines.push('', verdict(comparison, style))
+  return lines.join('\n') + '\n'
+}
+
+function verdict(comparison: Comparison, style: ChalkInstance): string {
+  const surprises = comparison.strategies.filter((s) => !s.asDeclared).map((s) => s.strategy)
+  if (surprises.length === 0) return style.green(`✔ every strategy behaved as it declares (safe ones held every invariant)`)
+  return style.red(`✘ declared safe but violated an invariant: ${surprises.join(', ')}`)
+}
