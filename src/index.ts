@@ -6,6 +6,7 @@
  */
 export { runScenario, type RunScenarioOptions } from './run-scenario.js'
 export type { RunResult } from './run-result.js'
+export { compareStrategies, type CompareOptions, type Comparison, type ComparedStrategy } from './compare.js'
 export {
   defineScenario,
   Conflict,

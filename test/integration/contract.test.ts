@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { defineScenario, runScenario, UsageError } from '../../src/index.js'
+import { compareStrategies, defineScenario, runScenario, UsageError } from '../../src/index.js'
 import { sqlTargets } from '../support/services.js'
 
 const TARGETS = await sqlTargets()
@@ -70,6 +70,19 @@ for (const db of TARGETS) {
       } else {
         await expect(run).rejects.toThrow(new UsageError("strategy 'postgres-only' of counter makes no sense on mysql: it is only a test"))
       }
+    })
+
+    it('compare leaves out a strategy the engine does not support, and refuses it when named', async () => {
+      const comparison = await compareStrategies({ scenario: counter, db: db.url, workers: 2, iterations: 5 })
+      if (db.name === 'postgres') {
+        expect(comparison.strategies.map((s) => s.strategy)).toEqual(['atomic', 'postgres-only'])
+        expect(comparison.skipped).toEqual([])
+      } else {
+        expect(comparison.strategies.map((s) => s.strategy)).toEqual(['atomic'])
+        expect(comparison.skipped).toEqual([{ strategy: 'postgres-only', reason: 'makes no sense on mysql: it is only a test' }])
+        await expect(compareStrategies({ scenario: counter, db: db.url, strategies: ['postgres-only'] })).rejects.toThrow(UsageError)
+      }
+      expect(comparison.allAsDeclared).toBe(true)
     })
   })
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../support/cli.js'
+import { PG_URL, probePostgres, probeRedis, REDIS_URL } from '../support/services.js'
+
+const postgres = await probePostgres()
+const redis = await probeRedis()
+
+describe.skipIf(!postgres.available)('racebench compare', () => {
+  it('lines strategies up with the same seed, and exits 0 when each behaved as declared', async () => {
+    const run = await runCli(['compare', 'double-booking', '--db', PG_URL, '--strategies', 'none,unique,optimistic', '--seed', '11', '-n', '20'])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^compare double-booking · PostgreSQL [\d.]+$/m)
+    expect(run.stdout).toContain('seed 11')
+    expect(run.stdout).toMatch(/│ none\s+│ unsafe │ read committed │.*│ ✘ 1 violated\s+│/)
+    expect(run.stdout).toMatch(/│ unique\s+│ safe\s+│ read committed │.*│ ✔ held\s+│/)
+    // The fastest strategy that held is the 1.00× reference.
+    expect(run.stdout).toMatch(/│ (unique|optimistic)\s+│.*│\s+1\.00× │/)
+    expect(run.stdout).toMatch(/^ {2}✘ none: no double booking: /m)
+    expect(run.stdout).toContain('✔ every strategy behaved as it declares')
+  })
+
+  it('--json prints an array of run results, one per strategy, all with the same seed', async () => {
+    const run = await runCli(['compare', 'double-booking', '--db', PG_URL, '--strategies', 'none,pessimistic', '--json', '-n', '10'])
+    expect(run.code).toBe(0)
+    const results = JSON.parse(run.stdout)
+    expect(results.map((r: { strategy: string }) => r.strategy)).toEqual(['none', 'pessimistic'])
+    expect(results[0].seed).toBe(results[1].seed)
+    expect(results[0].db.schema).not.toBe(results[1].db.schema)
+  })
+
+  it('declares the REPEATABLE READ caveat, so a lock that protects nothing there still behaves as declared', async () => {
+    const run = await runCli(['compare', 'double-booking', '--db', PG_URL, '--strategies', 'pessimistic', '--isolation', 'repeatable-read', '-w', '16', '-p', 'rooms=1', '-p', 'nights=1', '-n', '5'])
+    expect(run.stdout).toMatch(/│ pessimistic\s+│ unsafe │ repeatable read │.*✘ 1 violated/)
+    expect(run.code).toBe(0)
+  })
+
+  it.skipIf(!redis.available)('exits 1 when a strategy declared safe violates an invariant', async () => {
+    const args = ['compare', 'double-booking', '--db', PG_URL, '--redis', REDIS_URL, '--strategies', 'redis-lock,unique']
+    const run = await runCli([...args, '--lock-ttl', '20ms', '--think', '100', '-w', '16', '-p', 'rooms=1', '-p', 'nights=1', '-n', '3'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('✘ declared safe but violated an invariant: redis-lock')
+  })
+
+  it('an unknown strategy is exit 2, before anything runs', async () => {
+    const run = await runCli(['compare', 'double-booking', '--db', PG_URL, '--strategies', 'none,hope'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("unknown strategy 'hope' for double-booking; valid: none, pessimistic")
+    expect(run.stdout).toBe('')
+  })
+})
+
+if (!postgres.available) it.skip(`compare: ${postgres.reason}`, () => {})
