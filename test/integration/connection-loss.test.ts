@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { createRunEmitter, runScenario } from '../../src/index.js'
+import { runScenario } from '../../src/index.js'
+import { watchRun } from '../support/run-events.js'
 import { PG_URL, probePostgres, queryOnce } from '../support/services.js'
 
 const postgres = await probePostgres()
 
 describe.skipIf(!postgres.available)('connections killed in the middle of a run', () => {
   it('finish as error or unknown, workers reconnect, and the run neither hangs nor loses track', async () => {
-    const events = createRunEmitter()
-    let namespace = ''
-    events.on('phase', (phase) => (namespace = /preparing schema (\S+)/.exec(phase)?.[1] ?? namespace))
+    const { events, namespace } = watchRun()
     let killed = 0
     events.on('start', () => {
       // Twice, while the workers are busy: every worker connection of this run, not the setup one.
       const kill = async () => {
         const rows = await queryOnce<{ pid: number }>(
           `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE application_name = $1`,
-          [`racebench worker ${namespace}`],
+          [`racebench worker ${namespace()}`],
         )
         killed += rows.length
       }

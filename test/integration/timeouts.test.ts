@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { createRunEmitter, defineScenario, runScenario } from '../../src/index.js'
+import { defineScenario, runScenario } from '../../src/index.js'
+import { watchRun } from '../support/run-events.js'
 import { sqlTargets } from '../support/services.js'
 
 const TARGETS = await sqlTargets()
@@ -32,9 +33,7 @@ const doubleBooking = (await import('../../scenarios/double-booking.js')).defaul
 for (const db of TARGETS) {
   describe.skipIf(!db.probe.available)(`${db.name}: no run can hang`, () => {
     it('a lock held by someone else ends each operation as a lock-timeout conflict after --timeout', async () => {
-      const events = createRunEmitter()
-      let namespace = ''
-      events.on('phase', (phase) => (namespace = /preparing schema (\S+)/.exec(phase)?.[1] ?? namespace))
+      const { events, namespace } = watchRun()
       let release: (() => Promise<void>) | undefined
       const warnings: string[] = []
       // double-booking, whose pessimistic strategy first has another client lock the only room:
@@ -48,7 +47,7 @@ for (const db of TARGETS) {
           pessimistic: {
             ...pessimistic,
             prepare: async () => {
-              release = await holdRoomLock(db, namespace)
+              release = await holdRoomLock(db, namespace())
             },
             run: async (ctx) => {
               try {
@@ -73,22 +72,20 @@ for (const db of TARGETS) {
     })
 
     it('a namespace that cannot be dropped (someone still holds a lock in it) is a warning with the command to drop it', async () => {
-      const events = createRunEmitter()
-      let namespace = ''
-      events.on('phase', (phase) => (namespace = /preparing schema (\S+)/.exec(phase)?.[1] ?? namespace))
+      const { events, namespace } = watchRun()
       let release: (() => Promise<void>) | undefined
       const warnings: string[] = []
       const scenario = defineScenario({
         ...doubleBooking,
-        strategies: { pessimistic: { ...doubleBooking.strategies.pessimistic!, prepare: async () => void (release = await holdRoomLock(db, namespace)) } },
+        strategies: { pessimistic: { ...doubleBooking.strategies.pessimistic!, prepare: async () => void (release = await holdRoomLock(db, namespace())) } },
       })
       try {
         const result = await runScenario({ scenario, db: db.url, workers: 1, iterations: 1, timeout: '1s', params: { rooms: 1, nights: 1 }, events, warn: (line) => warnings.push(line) })
         expect(result.outcomes.conflict).toBe(1)
-        const drop = db.name === 'postgres' ? `DROP SCHEMA IF EXISTS "${namespace}" CASCADE` : `DROP DATABASE IF EXISTS \`${namespace}\``
-        expect(warnings).toEqual([expect.stringMatching(new RegExp(`^could not drop (schema|database) ${namespace} \\(.+\\); drop it yourself with: `))])
+        const drop = db.name === 'postgres' ? `DROP SCHEMA IF EXISTS "${namespace()}" CASCADE` : `DROP DATABASE IF EXISTS \`${namespace()}\``
+        expect(warnings).toEqual([expect.stringMatching(new RegExp(`^could not drop (schema|database) ${namespace()} \\(.+\\); drop it yourself with: `))])
         expect(warnings[0]?.endsWith(drop)).toBe(true)
-        expect(await db.namespaceExists(namespace)).toBe(true)
+        expect(await db.namespaceExists(namespace())).toBe(true)
         await release?.()
         release = undefined
         await db.query(drop)
