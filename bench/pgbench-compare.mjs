@@ -18,7 +18,7 @@
 // once the box is saturated: every µs the client spends is a µs the server does not get.
 //
 // Everything lives in one dedicated database, racebench_bench_pgbench, created at the start and
-// dropped at the end (also on Ctrl-C); nothing else on the server is touched. Not a test:
+// dropped at the end (also on Ctrl-C or SIGTERM); nothing else on the server is touched. Not a test:
 // vitest does not pick up this file (no .test./.spec. in its name) and tsc ignores .mjs.
 
 import { execFile } from 'node:child_process'
@@ -141,7 +141,7 @@ function findPgbench(given) {
     const candidate = join(root, version, 'bin', 'pgbench')
     if (existsSync(candidate)) return candidate
   }
-  fail('pgbench not found: install postgresql-contrib (Debian: postgresql-client), pass --pgbench PATH, or use --tool node-pg,racebench')
+  fail('pgbench not found: it ships with the PostgreSQL server package (Debian: postgresql-15; some distributions: postgresql-contrib); pass --pgbench PATH, or use --tool node-pg,racebench')
 }
 
 /** Fresh table, vacuumed, analyzed, then a CHECKPOINT: the same starting line for every run. */
@@ -423,21 +423,27 @@ async function withBenchDb(fn) {
 
 const admin = new pg.Client({ connectionString: serverUrl.href, application_name: 'racebench-bench' })
 let scratch
-let cleaned = false
+let cleaning
+let interrupted
 
-async function cleanup() {
-  if (cleaned) return
-  cleaned = true
-  // FORCE ends any connection still open on it (a run cut short by Ctrl-C).
-  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch((error) => console.error(`warning: could not drop ${BENCH_DB}: ${error.message}`))
-  await admin.end().catch(() => {})
-  if (scratch) await rm(scratch, { recursive: true, force: true })
+/** Drops the database and the scratch folder, once: every caller awaits the same promise. */
+function cleanup() {
+  cleaning ??= (async () => {
+    // FORCE ends any connection still open on it (a run cut short by Ctrl-C).
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch((error) => console.error(`warning: could not drop ${BENCH_DB}: ${error.message}`))
+    await admin.end().catch(() => {})
+    if (scratch) await rm(scratch, { recursive: true, force: true })
+  })()
+  return cleaning
 }
 
-process.once('SIGINT', () => {
-  console.error(`\ninterrupted: dropping ${BENCH_DB}`)
-  cleanup().finally(() => process.exit(130))
-})
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.once(signal, () => {
+    interrupted = code
+    console.error(`\ninterrupted: dropping ${BENCH_DB}`)
+    cleanup().finally(() => process.exit(code))
+  })
+}
 
 const results = []
 let env
@@ -493,6 +499,13 @@ try {
       }
     }
   }
+} catch (error) {
+  // Dropping the database under a running tool makes it fail: that is the interruption, not an error.
+  if (interrupted) {
+    await cleanup()
+    process.exit(interrupted)
+  }
+  throw error
 } finally {
   await cleanup()
 }
