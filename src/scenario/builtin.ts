@@ -5,4 +5,5 @@ type ScenarioModule = { default: Scenario<any, any> }
 /** The scenarios racebench ships, by the name users type. Imported lazily: `list` loads them all, `run` one. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, () => Promise<ScenarioModule>>> = {
   'double-booking': () => import('../../scenarios/double-booking.js'),
+  'position-sync': () => import('../../scenarios/position-sync.js'),
 }

@@ -16,6 +16,9 @@ const POSTGRES_CLASSES: Readonly<Record<string, ErrorClass>> = {
 const MYSQL_CLASSES: Readonly<Record<number, ErrorClass>> = {
   1062: 'unique', // ER_DUP_ENTRY
   1213: 'deadlock', // ER_LOCK_DEADLOCK: InnoDB also reports SERIALIZABLE conflicts this way
+  // ER_AUTOINC_READ_FAILED: MariaDB's report of a deadlock whose victim waited for the AUTO-INC lock
+  // (INSERT … SELECT crossing another; SHOW ENGINE INNODB STATUS lists it as a deadlock, MDEV-33593).
+  1467: 'deadlock',
   1205: 'lock-timeout', // ER_LOCK_WAIT_TIMEOUT: innodb_lock_wait_timeout
   3572: 'lock-timeout', // ER_LOCK_NOWAIT
   1969: 'lock-timeout', // ER_STATEMENT_TIMEOUT: MariaDB max_statement_time

@@ -6,7 +6,11 @@ export type Dialect = (typeof DIALECTS)[number]
 
 export interface QueryResult<Row> {
   readonly rows: Row[]
-  /** Rows inserted, updated, deleted or returned. */
+  /**
+   * Rows inserted, updated, deleted or returned. On MySQL an UPDATE counts the rows it matched, even
+   * if unchanged (mysql2 connects with CLIENT_FOUND_ROWS), so `ON DUPLICATE KEY UPDATE id = id` counts 1
+   * whether it inserted or found the row: read the row back to tell which.
+   */
   readonly rowCount: number
 }
 

@@ -19,6 +19,7 @@ describe('classifyError', () => {
   it.each([
     [1062, 'unique'],
     [1213, 'deadlock'],
+    [1467, 'deadlock'],
     [1205, 'lock-timeout'],
     [1969, 'lock-timeout'],
     [3024, 'lock-timeout'],
