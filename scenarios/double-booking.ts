@@ -1,6 +1,7 @@
 import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
 import { withAdvisoryLock } from '../src/strategy/advisory-lock.js'
 import { withRedisLock } from '../src/strategy/redis-lock.js'
+import { acknowledgedVerdict } from '../src/check/acknowledged.js'
 
 const params = { rooms: 5, nights: 5 }
 type Slot = { readonly room: number; readonly night: number }
@@ -150,13 +151,7 @@ export default defineScenario({
     },
     'active bookings = ok outcomes': async ({ db, outcomes }) => {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*) AS n FROM bookings WHERE status = 'active'`)
-      const active = rows[0]?.n ?? 0
-      // An `unknown` operation may or may not have booked: allow either.
-      const upper = outcomes.ok + outcomes.unknown
-      const held = active >= outcomes.ok && active <= upper
-      const acknowledged = outcomes.unknown > 0 ? `${outcomes.ok} acknowledged (+${outcomes.unknown} unknown)` : `${outcomes.ok} acknowledged`
-      const verdict = active < outcomes.ok ? `: ${outcomes.ok - active} acknowledged bookings lost` : active > upper ? `: ${active - upper} never acknowledged` : ''
-      return { held, detail: `${active} active bookings, ${acknowledged}${verdict}` }
+      return acknowledgedVerdict(rows[0]?.n ?? 0, outcomes, { found: 'active bookings', lost: 'acknowledged bookings lost' })
     },
   },
 })

@@ -1,5 +1,6 @@
 import { defineScenario, type PrepareContext, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
 import { classifyError } from '../src/target/classify.js'
+import { acknowledgedVerdict } from '../src/check/acknowledged.js'
 import type { Session } from '../src/target/session.js'
 
 const params = { bots: 3, symbols: 4, sides: 2 }
@@ -211,13 +212,7 @@ export default defineScenario({
       return { held: false, detail: worst.join('; ') + more }
     },
     'open positions = positions opened': async ({ db, outcomes }) => {
-      const open = await countOpen(db)
-      // An `unknown` operation may or may not have opened one: allow either.
-      const upper = outcomes.ok + outcomes.unknown
-      const held = open >= outcomes.ok && open <= upper
-      const acknowledged = outcomes.unknown > 0 ? `${outcomes.ok} acknowledged (+${outcomes.unknown} unknown)` : `${outcomes.ok} acknowledged`
-      const verdict = open < outcomes.ok ? `: ${outcomes.ok - open} acknowledged positions missing` : open > upper ? `: ${open - upper} never acknowledged` : ''
-      return { held, detail: `${open} open positions, ${acknowledged}${verdict}` }
+      return acknowledgedVerdict(await countOpen(db), outcomes, { found: 'open positions', lost: 'acknowledged positions missing' })
     },
   },
 })
