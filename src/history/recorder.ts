@@ -61,7 +61,7 @@ export class Recorder {
     let observation = this.observations.get(name)
     if (!observation) this.observations.set(name, (observation = { count: 0, samples: [] }))
     observation.count++
-    if (observation.samples.length < MAX_ERROR_SAMPLES) observation.samples.push(detail)
+    if (observation.samples.length < MAX_ERROR_SAMPLES && !observation.samples.includes(detail)) observation.samples.push(detail)
   }
 
   /** What invariants get of the history. */

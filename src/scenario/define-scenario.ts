@@ -90,7 +90,7 @@ export interface Readers<P extends Params> {
   read(ctx: ReaderContext<P>): Promise<void>
 }
 
-/** Observations of one name: how many, and the first few details. */
+/** Observations of one name: how many, and the first few distinct details. */
 export interface Observation {
   readonly count: number
   readonly samples: readonly string[]

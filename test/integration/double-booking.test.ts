@@ -61,6 +61,14 @@ for (const db of TARGETS) {
       else expect(result.violations).toBe(0)
     })
 
+    it('none run as one SERIALIZABLE transaction holds, as declared: the engine turns the crossing into conflicts', async () => {
+      const result = await oneSlot('none', { isolation: 'serializable' })
+      expect(result.expect).toBe('safe')
+      expect(result.violations).toBe(0)
+      expect(result.outcomes.ok).toBe(1)
+      expect(result.outcomes.conflict).toBeGreaterThan(0)
+    })
+
     it('pessimistic and advisory report what their locks cost', async () => {
       for (const strategy of ['pessimistic', 'advisory']) {
         const result = await oneSlot(strategy)
