@@ -1,5 +1,7 @@
 import type { ChalkInstance } from 'chalk'
-import { expectationOf, expectationsOf, type Params, type Scenario } from '../scenario/define-scenario.js'
+import { expectationOf, expectationsOf, type Params, type Scenario, type StrategyEnvironment } from '../scenario/define-scenario.js'
+import { DIALECTS } from '../target/session.js'
+import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 
 /** `racebench list`: every scenario, its params and its strategies with their summaries. */
 export function renderScenarioList(scenarios: readonly Scenario<Params, unknown>[], style: ChalkInstance): string {
@@ -18,16 +20,24 @@ function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInsta
   const strategies = Object.entries(scenario.strategies).map(([name, strategy]) => {
     // The headline is the common case; every engine and level where it differs is named after the summary.
     const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed' })
-    const exceptions = expectationsOf(strategy)
-      .filter((entry) => entry.expect !== expected)
-      .map(({ env }) => `${env.isolation} on ${env.dialect}`)
-    const caveat = exceptions.length > 0 ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} at ${exceptions.join(', ')})`) : ''
+    const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
+    const caveat = exceptions ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} ${exceptions})`) : ''
     const requires = strategy.requires?.length ? style.dim(` [needs ${strategy.requires.join(', ')}]`) : ''
     const unsupported = Object.entries(strategy.unsupportedOn ?? {}).map(([dialect, why]) => style.dim(`\n  ${' '.repeat(width)}  not on ${dialect}: ${why}`))
     return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}${requires}${unsupported.join('')}`
   })
   const readers = scenario.readers ? [style.dim(`  readers: ${scenario.readers.summary}`)] : []
   return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...readers, ...strategies].join('\n')
+}
+
+/** `at repeatable-read on postgres, at serializable`: levels in order, engines named only when not all. */
+function describeExceptions(exceptions: readonly { env: StrategyEnvironment }[]): string {
+  const byLevel = new Map<string, string[]>()
+  for (const { env } of exceptions) byLevel.set(env.isolation, [...(byLevel.get(env.isolation) ?? []), env.dialect])
+  return [...byLevel]
+    .sort(([a], [b]) => ISOLATION_LEVELS.indexOf(a as IsolationLevel) - ISOLATION_LEVELS.indexOf(b as IsolationLevel))
+    .map(([level, dialects]) => (dialects.length === DIALECTS.length ? `at ${level}` : `at ${level} on ${dialects.join(', ')}`))
+    .join(', ')
 }
 
 function wrap(text: string, width: number): string {
