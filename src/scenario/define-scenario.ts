@@ -114,7 +114,11 @@ export interface PrepareContext<P extends Params> {
 /** Where a strategy runs, for expectations that depend on it. */
 export interface StrategyEnvironment {
   readonly dialect: Dialect
-  /** The level its transactions actually run at. */
+  /**
+   * The level its transactions run at. An operation that is not one transaction (a strategy that
+   * opens none, run without --isolation) is judged at `read-committed`: its autocommit statements
+   * each see the latest commits, whatever the server's default.
+   */
   readonly isolation: IsolationLevel
 }
 
