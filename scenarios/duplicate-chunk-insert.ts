@@ -22,8 +22,8 @@ interface DocumentState {
  * the second worker wait and then see COMPLETED, or deadlock.
  * `none` under --isolation is the same: the runner then wraps its whole operation in one transaction.
  */
-const safeOnlyWhenSecondWriterFails = ({ dialect, isolation }: StrategyEnvironment) =>
-  isolation === 'serializable' || (dialect === 'postgres' && isolation === 'repeatable-read') ? 'safe' : 'unsafe'
+const safeOnlyWhenSecondWriterFails = ({ dialect, isolation, oneTransaction }: StrategyEnvironment) =>
+  oneTransaction && (isolation === 'serializable' || (dialect === 'postgres' && isolation === 'repeatable-read')) ? 'safe' : 'unsafe'
 
 /** The status and the chunk count in one statement, so they come from one snapshot. */
 const READ_DOCUMENT = `SELECT status, version, (SELECT count(*) FROM chunks WHERE document_id = $1) AS chunks FROM documents WHERE id = $1`

@@ -102,12 +102,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     })
     const completed = recorder.completed
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
-    // An operation that is not one transaction (a strategy that opens none, run without --isolation)
-    // is a series of autocommit statements: each sees the latest commits whatever the server's default
-    // level, as under READ COMMITTED. Judged at the default level, `none` would look safe on a server
-    // configured for REPEATABLE READ while it loses updates.
+    // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
+    // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
     const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
-    const expected = expectationOf(strategy, { dialect: target.dialect, isolation: oneTransaction ? isolation : 'read-committed' })
+    const expected = expectationOf(strategy, { dialect: target.dialect, isolation, oneTransaction })
     return {
       scenario: scenario.name,
       strategy: strategyName,

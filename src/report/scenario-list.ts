@@ -18,8 +18,9 @@ function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInsta
   const names = Object.keys(scenario.strategies)
   const width = Math.max(...names.map((name) => name.length))
   const strategies = Object.entries(scenario.strategies).map(([name, strategy]) => {
-    // The headline is the common case; every engine and level where it differs is named after the summary.
-    const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed' })
+    // The headline is a plain `run` on PostgreSQL; every engine and --isolation level where it differs
+    // is named after the summary.
+    const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
     const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
     const caveat = exceptions ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} ${exceptions})`) : ''
     const requires = strategy.requires?.length ? style.dim(` [needs ${strategy.requires.join(', ')}]`) : ''

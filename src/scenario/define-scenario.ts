@@ -114,12 +114,14 @@ export interface PrepareContext<P extends Params> {
 /** Where a strategy runs, for expectations that depend on it. */
 export interface StrategyEnvironment {
   readonly dialect: Dialect
-  /**
-   * The level its transactions run at. An operation that is not one transaction (a strategy that
-   * opens none, run without --isolation) is judged at `read-committed`: its autocommit statements
-   * each see the latest commits, whatever the server's default.
-   */
+  /** The level its statements run at: the strategy's own, else --isolation, else the server's default. */
   readonly isolation: IsolationLevel
+  /**
+   * Whether the operation's statements share one transaction: always for strategies that open their
+   * own, and with --isolation for the others. Without it each statement commits on its own, so an
+   * engine can catch a crossing within a statement (InnoDB's gap locks) but never between two.
+   */
+  readonly oneTransaction: boolean
 }
 
 export interface Strategy<P extends Params, K> {
@@ -204,7 +206,8 @@ export function defineScenario<P extends Params, K>(definition: ScenarioDefiniti
 export function expectationsOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'isolation'>): { env: StrategyEnvironment; expect: Expectation }[] {
   return DIALECTS.flatMap((dialect) =>
     ISOLATION_LEVELS.map((level) => {
-      const env = { dialect, isolation: strategy.isolation ?? level }
+      // Listed per --isolation level, which makes every operation one transaction.
+      const env = { dialect, isolation: strategy.isolation ?? level, oneTransaction: true }
       return { env, expect: expectationOf(strategy, env) }
     }),
   )
