@@ -1,6 +1,6 @@
+// The idempotency-key strategy: a stored answer per payment request, replayed to its copies.
 import { CREDIT, DEBIT_IF_COVERED, LOCK_JOB, MARK_PAID, readJob, recordPayment, type Ctx, type Job } from './payments.js'
 
-/** The idempotency-key strategy: a stored answer per payment request, replayed to its copies. */
 export const CLAIM_KEY = {
   postgres: 'INSERT INTO idempotency_keys (request_id, job_id) VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING',
   mysql: 'INSERT IGNORE INTO idempotency_keys (request_id, job_id) VALUES ($1, $2)',

@@ -1,6 +1,7 @@
+// The accounts, jobs and payments every double-payment strategy works on.
 import { Conflict, type StrategyContext, type StrategyOutcome } from '../../src/scenario/define-scenario.js'
 
-/** The accounts, jobs and payments every double-payment strategy works on. */
+/** Defaults: each client can pay 3 of its 5 jobs (funds 300, price 100). */
 export const params = { jobs: 20, clients: 4, contractors: 4, price: 100, funds: 300, failRate: 0 }
 /** One payment request: job n can be paid by request 2n or 2n + 1, and clients re-send both. */
 export type PaymentRequest = { readonly job: number; readonly request: number }

@@ -1,7 +1,7 @@
+// The saga strategy: each step its own transaction, undone in reverse when a later one fails.
 import { createRng } from '../../src/runner/rng.js'
 import { CREDIT, DEBIT, DEBIT_IF_COVERED, MARK_PAID, recordPayment, type Ctx, type Job } from './payments.js'
 
-/** The saga strategy: each step its own transaction, undone in reverse when a later one fails. */
 /**
  * The business said no in a saga step, whose transaction must roll back. Caught outside it: the
  * saga compensates and answers `rejected`.
