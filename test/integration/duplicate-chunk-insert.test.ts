@@ -1,9 +1,8 @@
-import mysql from 'mysql2/promise'
-import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { defineScenario, runScenario, type RunScenarioOptions } from '../../src/index.js'
 import { watchRun } from '../support/run-events.js'
-import { sqlTargets } from '../support/services.js'
+import { holdLock } from '../support/hold-lock.js'
+import { sqlTargets, type TestTarget } from '../support/services.js'
 import scenario from '../../scenarios/duplicate-chunk-insert.js'
 
 const TARGETS = await sqlTargets()
@@ -11,25 +10,9 @@ const SAFE = ['claim', 'unique', 'optimistic'] as const
 const [DUPLICATES, LEFT_PROCESSING, PARTIAL_READS] = Object.keys(scenario.invariants)
 
 /** Another client that blocks every chunk insert in the run's namespace until released. */
-async function lockChunks(db: (typeof TARGETS)[number], namespace: string): Promise<() => Promise<void>> {
-  if (db.name === 'postgres') {
-    const client = new pg.Client({ connectionString: db.url })
-    await client.connect()
-    await client.query('BEGIN')
-    await client.query(`LOCK TABLE ${namespace}.chunks IN SHARE MODE`)
-    return async () => {
-      await client.query('ROLLBACK')
-      await client.end()
-    }
-  }
+function lockChunks(db: TestTarget, namespace: string): Promise<() => Promise<void>> {
   // InnoDB: a locking read of document 1's (empty) chunk range takes a gap lock that inserts wait for.
-  const connection = await mysql.createConnection({ uri: db.url })
-  await connection.query('START TRANSACTION')
-  await connection.query(`SELECT id FROM ${namespace}.chunks WHERE document_id = 1 FOR UPDATE`)
-  return async () => {
-    await connection.query('ROLLBACK')
-    await connection.end()
-  }
+  return holdLock(db, db.name === 'postgres' ? `LOCK TABLE ${namespace}.chunks IN SHARE MODE` : `SELECT id FROM ${namespace}.chunks WHERE document_id = 1 FOR UPDATE`)
 }
 
 for (const db of TARGETS) {

@@ -1,31 +1,14 @@
-import mysql from 'mysql2/promise'
-import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { defineScenario, runScenario } from '../../src/index.js'
 import { watchRun } from '../support/run-events.js'
-import { sqlTargets } from '../support/services.js'
+import { holdLock } from '../support/hold-lock.js'
+import { sqlTargets, type TestTarget } from '../support/services.js'
 
 const TARGETS = await sqlTargets()
 
 /** Another client that takes room 1's row lock in the run's namespace and holds it until released. */
-async function holdRoomLock(db: (typeof TARGETS)[number], namespace: string): Promise<() => Promise<void>> {
-  if (db.name === 'postgres') {
-    const client = new pg.Client({ connectionString: db.url })
-    await client.connect()
-    await client.query('BEGIN')
-    await client.query(`SELECT id FROM ${namespace}.rooms WHERE id = 1 FOR UPDATE`)
-    return async () => {
-      await client.query('ROLLBACK')
-      await client.end()
-    }
-  }
-  const connection = await mysql.createConnection({ uri: db.url })
-  await connection.query('START TRANSACTION')
-  await connection.query(`SELECT id FROM ${namespace}.rooms WHERE id = 1 FOR UPDATE`)
-  return async () => {
-    await connection.query('ROLLBACK')
-    await connection.end()
-  }
+function holdRoomLock(db: TestTarget, namespace: string): Promise<() => Promise<void>> {
+  return holdLock(db, `SELECT id FROM ${namespace}.rooms WHERE id = 1 FOR UPDATE`)
 }
 
 const doubleBooking = (await import('../../scenarios/double-booking.js')).default
