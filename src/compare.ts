@@ -4,7 +4,7 @@ import type { RunResult } from './run-result.js'
 import { runScenario, type RunScenarioOptions } from './run-scenario.js'
 import { loadScenario } from './scenario/load-scenario.js'
 import { resolveParams } from './scenario/params.js'
-import { pickStrategy } from './scenario/pick-strategy.js'
+import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
 import { startEmbeddedPostgres } from './target/embedded.js'
 import { dialectOf } from './target/open-target.js'
 import { redisAnswers } from './target/redis.js'
@@ -48,22 +48,20 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
   const dialect = dialectOf(config.db)
   const chosen = options.strategies ?? Object.keys(scenario.strategies)
   const skipped: { strategy: string; reason: string }[] = []
-  const names: string[] = []
+  let names: string[] = []
   for (const name of chosen) {
     const { strategy } = pickStrategy(scenario, name)
+    // Named by the user: refuse it; chosen by default: leave it out and say why.
+    if (options.strategies) assertSupported(scenario, name, dialect)
     const unsupported = strategy.unsupportedOn?.[dialect]
-    if (unsupported && options.strategies) throw new UsageError(`strategy '${name}' of ${scenario.name} makes no sense on ${dialect}: ${unsupported}`)
     if (unsupported) skipped.push({ strategy: name, reason: `makes no sense on ${dialect}: ${unsupported}` })
     else names.push(name)
   }
-  // Asked for by default only: a Redis strategy needs a Redis, and none was named.
-  if (!options.strategies && config.redis === undefined && names.some((name) => scenario.strategies[name]?.requires?.includes('redis'))) {
-    if (!(await redisAnswers(DEFAULTS.redis, config.timeoutMs))) {
-      for (const name of names.filter((n) => scenario.strategies[n]?.requires?.includes('redis'))) {
-        skipped.push({ strategy: name, reason: `needs Redis and none answered at ${DEFAULTS.redis} (give one with --redis)` })
-        names.splice(names.indexOf(name), 1)
-      }
-    }
+  // Chosen by default, a Redis strategy is left out when no Redis was named and none answers.
+  const needsRedis = (name: string) => scenario.strategies[name]?.requires?.includes('redis') === true
+  if (!options.strategies && config.redis === undefined && names.some(needsRedis) && !(await redisAnswers(DEFAULTS.redis, config.timeoutMs))) {
+    for (const name of names.filter(needsRedis)) skipped.push({ strategy: name, reason: `needs Redis and none answered at ${DEFAULTS.redis} (give one with --redis)` })
+    names = names.filter((name) => !needsRedis(name))
   }
   if (names.length === 0) throw new UsageError(`no strategy of ${scenario.name} can run here: ${skipped.map((s) => `${s.strategy} ${s.reason}`).join('; ')}`)
 

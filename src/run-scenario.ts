@@ -1,6 +1,6 @@
 import { resolveConfig, type RunFlags } from './config.js'
 import { checkInvariants } from './check/check-invariants.js'
-import { InterruptedError, messageOf, TargetError, UsageError } from './errors.js'
+import { InterruptedError, messageOf, TargetError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
 import { Recorder } from './history/recorder.js'
 import { mergeHistograms, summarizeLatency } from './metrics/latency.js'
@@ -12,7 +12,7 @@ import { expectationOf, type Scenario } from './scenario/define-scenario.js'
 import { loadScenario } from './scenario/load-scenario.js'
 import { resolveParams } from './scenario/params.js'
 import { readSchema } from './scenario/read-schema.js'
-import { pickStrategy } from './scenario/pick-strategy.js'
+import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
 import { dialectOf, openTarget } from './target/open-target.js'
 import { namespaceFor } from './target/namespace.js'
 import { openRedis } from './target/redis.js'
@@ -51,8 +51,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
   const params = resolveParams(scenario, options.params)
   const dialect = dialectOf(config.db)
-  const unsupported = strategy.unsupportedOn?.[dialect]
-  if (unsupported) throw new UsageError(`strategy '${strategyName}' of ${scenario.name} makes no sense on ${dialect}: ${unsupported}`)
+  assertSupported(scenario, strategyName, dialect)
   const schema = await readSchema(loaded, dialect, params)
   const events = options.events ?? createRunEmitter()
   const log = options.log ?? (() => {})
@@ -93,13 +92,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     if (options.signal?.aborted) throw new InterruptedError()
 
     events.emit('phase', 'checking invariants')
-    const invariants = await checkInvariants(scenario, {
-      dialect: target.dialect,
-      db: target.admin,
-      params,
-      outcomes: { ...recorder.outcomes },
-      history: recorder.history(),
-    })
+    const history = recorder.history()
+    const invariants = await checkInvariants(scenario, { dialect: target.dialect, db: target.admin, params, outcomes: { ...recorder.outcomes }, history })
     const completed = recorder.completed
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
@@ -134,9 +128,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => recorder.latency[outcome]))),
       latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(recorder.latency[outcome])])) as RunResult['latencyMsByOutcome'],
       locks: lockStats(recorder),
-      reads: recorder.reads,
-      readErrors: recorder.readErrors,
-      observations: recorder.history().observations,
+      reads: history.reads,
+      readErrors: history.readErrors,
+      observations: history.observations,
       redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
       violations: invariants.filter((invariant) => !invariant.held).length,
