@@ -44,9 +44,10 @@ export interface WorkersInput {
 export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number }> {
   const { config, target, recorder, events } = input
   const readerCount = input.scenario.readers?.count(input.params) ?? 0
-  const sessions = await connectAll(target, config.workers + readerCount)
+  const sessions = await openAll(config.workers + readerCount, () => target.connect(), (session) => session.close())
   const readerSessions = sessions.splice(config.workers)
-  const redisClients = await connectRedis(input.redis, config.workers).catch(async (error: unknown) => {
+  const redis = input.redis
+  const redisClients = await (redis ? openAll(config.workers, () => redis.connect(), (client) => client.disconnect()) : Promise.resolve([])).catch(async (error: unknown) => {
     await Promise.all([...sessions, ...readerSessions].map((session) => session.close()))
     throw error
   })
@@ -77,27 +78,16 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   return { durationMs }
 }
 
-async function connectAll(target: Target, workers: number): Promise<Session[]> {
-  const opened = await Promise.allSettled(Array.from({ length: workers }, () => target.connect()))
-  const sessions = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
-  const failed = opened.find((result) => result.status === 'rejected')
+/** Opens `count` connections, all or nothing: if one fails, the ones opened are closed again. */
+async function openAll<T>(count: number, open: () => Promise<T>, close: (opened: T) => unknown): Promise<T[]> {
+  const attempts = await Promise.allSettled(Array.from({ length: count }, open))
+  const opened = attempts.flatMap((attempt) => (attempt.status === 'fulfilled' ? [attempt.value] : []))
+  const failed = attempts.find((attempt) => attempt.status === 'rejected')
   if (failed) {
-    await Promise.all(sessions.map((session) => session.close()))
+    await Promise.all(opened.map(close))
     throw failed.reason
   }
-  return sessions
-}
-
-async function connectRedis(redis: RedisTarget | undefined, workers: number): Promise<Redis[]> {
-  if (!redis) return []
-  const opened = await Promise.allSettled(Array.from({ length: workers }, () => redis.connect()))
-  const clients = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
-  const failed = opened.find((result) => result.status === 'rejected')
-  if (failed) {
-    for (const client of clients) client.disconnect()
-    throw failed.reason
-  }
-  return clients
+  return opened
 }
 
 /** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
