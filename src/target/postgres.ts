@@ -12,6 +12,21 @@ const BIGINT_AS_NUMBER = {
     oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
+/** URL parameters that would override the schema and the timeouts racebench sets on every connection. */
+const OVERRIDING_PARAMS = ['options', 'search_path', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']
+
+/**
+ * node-postgres lets a URL's `?options=` replace the `options` we give (and sends its timeouts as
+ * startup parameters, which the server applies after options): a run would then create its tables
+ * outside its schema, with no timeouts. Take them out of the URL; the user's options go first in ours.
+ */
+function withoutOverrides(url: string): { safeUrl: string; userOptions: string } {
+  const parsed = new URL(url)
+  const userOptions = parsed.searchParams.get('options') ?? ''
+  for (const name of OVERRIDING_PARAMS) parsed.searchParams.delete(name)
+  return { safeUrl: parsed.toString(), userOptions }
+}
+
 /**
  * Connects to a PostgreSQL server and creates the run's own schema in it. Every connection sets
  * search_path to that schema, and lock_timeout and statement_timeout so no run can hang.
@@ -20,6 +35,7 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
   const { namespace } = options
   const where = serverAddress(url, 'PostgreSQL', { port: '5432', user: 'postgres', database: 'postgres' })
   const timeout = options.timeoutMs
+  const { safeUrl, userOptions } = withoutOverrides(url)
 
   const engine: SqlEngine = {
     dialect: 'postgres',
@@ -27,18 +43,22 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
     namespaceKind: 'schema',
     async connect(role) {
       const client = new pg.Client({
-        connectionString: url,
+        connectionString: safeUrl,
         types: BIGINT_AS_NUMBER,
         // Names the run, so a DBA (or a test) can tell its connections apart in pg_stat_activity.
         application_name: `racebench ${role} ${namespace}`,
         connectionTimeoutMillis: Math.max(timeout, 5_000),
         // Bound every wait on the server side; idle-in-transaction catches a worker that died mid-transaction.
         options: [
+          // The URL's own options come first, so that ours, later, win.
+          userOptions,
           `-c search_path=${namespace}`,
           `-c lock_timeout=${timeout}`,
           `-c statement_timeout=${timeout}`,
           `-c idle_in_transaction_session_timeout=${timeout * 2}`,
-        ].join(' '),
+        ]
+          .filter(Boolean)
+          .join(' '),
       })
       await connectOrExplain(
         () => client.connect().catch(async (error: unknown) => {
