@@ -1,6 +1,5 @@
 import mysql from 'mysql2/promise'
 import type { IsolationLevel } from '../config.js'
-import { describeConnectError } from './connect-error.js'
 import { MysqlSession } from './mysql-session.js'
 import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
@@ -22,9 +21,9 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
     connectOrExplain(
       () =>
         mysql.createConnection({
-          host: parsed.hostname || 'localhost',
-          port: Number(parsed.port || 3306),
-          user: decodeURIComponent(parsed.username) || 'root',
+          host: where.host,
+          port: Number(where.port),
+          user: where.user,
           password: decodeURIComponent(parsed.password),
           database,
           multipleStatements,
@@ -33,7 +32,6 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
         }),
       url,
       where,
-      describeConnectError,
     )
 
   const setTimeouts = (session: MysqlSession) =>

@@ -1,6 +1,5 @@
 import pg from 'pg'
 import type { IsolationLevel } from '../config.js'
-import { describeConnectError } from './connect-error.js'
 import { PostgresSession } from './postgres-session.js'
 import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
@@ -67,7 +66,6 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
         }),
         url,
         where,
-        describeConnectError,
       )
       return new PostgresSession(client)
     },

@@ -1,6 +1,7 @@
 import type { IsolationLevel } from '../config.js'
 import { messageOf, TargetError } from '../errors.js'
 import { maskUrl, passwordOf, redact } from '../redact.js'
+import { describeConnectError } from './connect-error.js'
 import type { ServerAddress } from './server-address.js'
 import type { Dialect, Session } from './session.js'
 import type { Target, TargetOptions } from './target.js'
@@ -76,10 +77,10 @@ export async function openSqlTarget(
 }
 
 /** Opens a driver connection, turning any failure into one TargetError line with the password masked. */
-export async function connectOrExplain<T>(open: () => Promise<T>, url: string, where: ServerAddress, describe: (error: unknown, where: ServerAddress) => string): Promise<T> {
+export async function connectOrExplain<T>(open: () => Promise<T>, url: string, where: ServerAddress): Promise<T> {
   try {
     return await open()
   } catch (error) {
-    throw new TargetError(redact(describe(error, where), [passwordOf(url) ?? '']), { cause: error })
+    throw new TargetError(redact(describeConnectError(error, where), [passwordOf(url) ?? '']), { cause: error })
   }
 }
