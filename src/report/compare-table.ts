@@ -1,8 +1,8 @@
 import Table from 'cli-table3'
 import type { ChalkInstance } from 'chalk'
 import type { Comparison } from '../compare.js'
-import { formatDuration } from '../duration.js'
-import { mark } from './style.js'
+import { runSettings } from './run-settings.js'
+import { mark, tableLook } from './style.js'
 
 /**
  * Renders a comparison: one row per strategy with outcomes, retries, throughput (also relative to
@@ -11,15 +11,13 @@ import { mark } from './style.js'
 export function renderComparison(comparison: Comparison, style: ChalkInstance): string {
   const first = comparison.strategies[0]?.result
   if (!first) return ''
-  const colored = style.level > 0
   const results = comparison.strategies.map((s) => s.result)
   // error and unknown columns only when some strategy had them: most comparisons have none.
   const extra = (['error', 'unknown'] as const).filter((outcome) => results.some((r) => r.outcomes[outcome] > 0))
   const table = new Table({
     head: ['strategy', 'expect', 'isolation', 'ok', 'rejected', 'conflict', ...extra, 'retries', 'ops/s', 'vs fastest ✔', 'p50 ms', 'p99 ms', 'invariants'],
     colAligns: ['left', 'left', 'left', 'right', 'right', 'right', ...extra.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'right', 'left'],
-    style: { head: colored ? ['cyan'] : [], border: colored ? ['grey'] : [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    ...tableLook(style),
   })
   for (const { strategy, result: r, held, relativeThroughput } of comparison.strategies) {
     table.push([
@@ -38,11 +36,9 @@ export function renderComparison(comparison: Comparison, style: ChalkInstance): 
       `${mark(style, held)} ${held ? 'held' : `${r.violations} violated`}`,
     ])
   }
-  const stop = first.iterations !== null ? `${first.workers} workers × ${first.iterations} iterations` : `${first.workers} workers for ${formatDuration(first.durationLimitMs ?? 0)}`
-  const params = Object.entries(first.params).map(([name, value]) => `${name}=${value}`)
   const lines = [
     `${style.bold(`compare ${comparison.scenario}`)} · ${first.db.server}${first.db.embedded ? ' (embedded)' : ''}`,
-    style.dim([stop, `think ${first.thinkMs}ms`, `seed ${first.seed}`, ...params].join(' · ')),
+    style.dim(runSettings(first).join(' · ')),
     '',
     table.toString(),
   ]

@@ -6,6 +6,15 @@ export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
   return new Chalk({ level: wanted ? 1 : 0 })
 }
 
+/** cli-table3 options for racebench's tables: compact (no rule between rows), coloured only with colour on. */
+export function tableLook(style: ChalkInstance) {
+  const colored = style.level > 0
+  return {
+    style: { head: colored ? ['cyan'] : [], border: colored ? ['grey'] : [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  }
+}
+
 /** A verdict mark: ✔ green, ✘ red. */
 export function mark(style: ChalkInstance, held: boolean): string {
   return held ? style.green('✔') : style.red('✘')

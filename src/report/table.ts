@@ -4,7 +4,8 @@ import { formatDuration } from '../duration.js'
 import { OUTCOMES, type Outcome } from '../history/outcome.js'
 import type { LatencySummary } from '../metrics/latency.js'
 import type { RunResult } from '../run-result.js'
-import { mark } from './style.js'
+import { runSettings } from './run-settings.js'
+import { mark, tableLook } from './style.js'
 
 /**
  * Renders a run as the table a person reads: settings, outcomes with their latencies, throughput,
@@ -17,12 +18,10 @@ export function renderRunTable(result: RunResult, style: ChalkInstance): string 
 
 function header(r: RunResult, style: ChalkInstance): string[] {
   const server = `${r.db.server}${r.db.embedded ? ' (embedded)' : ''}${r.redis ? ` + ${r.redis.server}` : ''}`
-  const stop = r.iterations !== null ? `${r.workers} workers × ${r.iterations} iterations` : `${r.workers} workers for ${formatDuration(r.durationLimitMs ?? 0)}`
-  const params = Object.entries(r.params).map(([name, value]) => `${name}=${value}`)
   const schema = `schema ${r.db.schema} ${r.db.kept ? 'kept' : 'dropped'}`
   return [
     `${style.bold(r.scenario)} · strategy ${style.bold(r.strategy)} (${r.expect}) · ${server} · ${r.isolation}`,
-    style.dim([stop, `think ${r.thinkMs}ms`, `seed ${r.seed}`, ...params, schema].join(' · ')),
+    style.dim([...runSettings(r), schema].join(' · ')),
   ]
 }
 
@@ -35,13 +34,10 @@ const OUTCOME_COLOR: Record<Outcome, keyof Pick<ChalkInstance, 'green' | 'blue' 
 }
 
 function outcomeTable(r: RunResult, style: ChalkInstance): string {
-  const colored = style.level > 0
   const table = new Table({
     head: ['outcome', 'count', 'share', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
-    style: { head: colored ? ['cyan'] : [], border: colored ? ['grey'] : [] },
-    // Compact: no rule between body rows.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    ...tableLook(style),
   })
   const total = OUTCOMES.reduce((sum, outcome) => sum + r.outcomes[outcome], 0)
   for (const outcome of OUTCOMES) {
