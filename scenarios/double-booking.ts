@@ -2,6 +2,8 @@ import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironmen
 import { withAdvisoryLock } from '../src/strategy/advisory-lock.js'
 import { withRedisLock } from '../src/strategy/redis-lock.js'
 import { acknowledgedVerdict } from '../src/check/acknowledged.js'
+import { plural } from '../src/check/plural.js'
+import { wholeNumberIn } from '../src/scenario/params.js'
 
 const params = { rooms: 5, nights: 5 }
 type Slot = { readonly room: number; readonly night: number }
@@ -50,10 +52,7 @@ export default defineScenario({
     'The check and the act must be made atomic: by a lock, a version check, a constraint, or serializable isolation.',
   schema: 'double-booking.sql',
   params,
-  validate: (p) =>
-    (['rooms', 'nights'] as const)
-      .filter((name) => !Number.isInteger(p[name]) || p[name] < 1 || p[name] > 10_000)
-      .map((name) => `--param ${name} must be a whole number from 1 to 10000, got ${p[name]}`),
+  validate: (p) => [...wholeNumberIn('rooms', p.rooms, 1, 10_000), ...wholeNumberIn('nights', p.nights, 1, 10_000)],
   pickKey: (rng, p): Slot => ({ room: 1 + rng.int(p.rooms), night: 1 + rng.int(p.nights) }),
 
   strategies: {
@@ -145,8 +144,7 @@ export default defineScenario({
         const { rows: totals } = await db.query<{ slots: number }>(
           `SELECT count(*) AS slots FROM (SELECT DISTINCT room_id, night FROM bookings WHERE status = 'active') AS booked`,
         )
-        const slots = totals[0]?.slots ?? 0
-        return { held: true, detail: `${slots} ${slots === 1 ? "slot" : "slots"} booked, none twice` }
+        return { held: true, detail: `${plural(totals[0]?.slots ?? 0, 'slot')} booked, none twice` }
       }
       const worst = rows.slice(0, 3).map((r) => `room ${r.room_id} on night ${r.night} has ${r.n} active bookings`)
       const more = rows.length > 3 ? ` (${rows.length} slots double-booked in all)` : ''

@@ -3,6 +3,8 @@ import { withRedisLock } from '../src/strategy/redis-lock.js'
 import { answerOnceUnderKey, storedAnswer } from './double-payment/idempotency-key.js'
 import { accountOf, checkThenPay, lockJobAndAccounts, optimisticPayment, params, readJob, type Ctx, type PaymentRequest } from './double-payment/payments.js'
 import { runSaga, SAGA_STEPS } from './double-payment/saga.js'
+import { plural } from '../src/check/plural.js'
+import { wholeNumberIn } from '../src/scenario/params.js'
 
 /**
  * The naive handler, wrapped in one transaction by --isolation, is saved wherever the engine refuses
@@ -21,7 +23,6 @@ async function clientLock(ctx: Ctx): Promise<string> {
 }
 
 type AccountRow = { id: number; kind: string; balance: number; opening_balance: number }
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 const TIMES = ['', 'once', 'twice']
 
@@ -61,12 +62,11 @@ export default defineScenario({
   schema: 'double-payment.sql',
   params,
   validate: (p) => [
-    ...(['jobs', 'clients', 'contractors'] as const)
-      .filter((name) => !Number.isInteger(p[name]) || p[name] < 1 || p[name] > 10_000)
-      .map((name) => `--param ${name} must be a whole number from 1 to 10000, got ${p[name]}`),
-    ...(['price', 'funds'] as const)
-      .filter((name) => !Number.isInteger(p[name]) || p[name] < (name === 'price' ? 1 : 0) || p[name] > 1_000_000)
-      .map((name) => `--param ${name} must be a whole number from ${name === 'price' ? 1 : 0} to 1000000, got ${p[name]}`),
+    ...wholeNumberIn('jobs', p.jobs, 1, 10_000),
+    ...wholeNumberIn('clients', p.clients, 1, 10_000),
+    ...wholeNumberIn('contractors', p.contractors, 1, 10_000),
+    ...wholeNumberIn('price', p.price, 1, 1_000_000),
+    ...wholeNumberIn('funds', p.funds, 0, 1_000_000),
     ...(p.failRate >= 0 && p.failRate <= 1 ? [] : [`--param failRate must be from 0 to 1, got ${p.failRate}`]),
   ],
   pickKey: (rng, p): PaymentRequest => {

@@ -1,4 +1,6 @@
 import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
+import { plural } from '../src/check/plural.js'
+import { wholeNumberIn } from '../src/scenario/params.js'
 
 const params = { documents: 10, chunks: 5, readers: 2 }
 type Params = typeof params
@@ -175,15 +177,6 @@ function processOptimistically(ctx: Ctx): Promise<StrategyOutcome> {
   })
 }
 
-function outOfRange(p: Params, name: keyof Params, min: number, max: number): string[] {
-  const value = p[name]
-  return Number.isInteger(value) && value >= min && value <= max ? [] : [`--param ${name} must be a whole number from ${min} to ${max}, got ${value}`]
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`
-}
-
 /** `document 3 has 8 chunks instead of 5 (3 duplicates)`. */
 function describeWrongChunks(row: { id: number; chunks: number; distinct_chunks: number }, expected: number): string {
   const duplicates = row.chunks - row.distinct_chunks
@@ -205,9 +198,9 @@ export default defineScenario({
   schema: 'duplicate-chunk-insert.sql',
   params,
   validate: (p) => [
-    ...outOfRange(p, 'documents', 1, 10_000),
-    ...outOfRange(p, 'chunks', 1, 1_000),
-    ...outOfRange(p, 'readers', 0, 64),
+    ...wholeNumberIn('documents', p.documents, 1, 10_000),
+    ...wholeNumberIn('chunks', p.chunks, 1, 1_000),
+    ...wholeNumberIn('readers', p.readers, 0, 64),
   ],
   pickKey: (rng, p): number => 1 + rng.int(p.documents),
 

@@ -2,6 +2,8 @@ import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironmen
 import { withRedisLock } from '../src/strategy/redis-lock.js'
 import { compareWithAcknowledged } from '../src/check/acknowledged.js'
 import type { Session } from '../src/target/session.js'
+import { plural } from '../src/check/plural.js'
+import { wholeNumberIn } from '../src/scenario/params.js'
 
 const params = { products: 10, stock: 100 }
 type Ctx = StrategyContext<typeof params, number>
@@ -71,15 +73,6 @@ function lossOf(product: ProductRow & { readonly lost: number }, initialStock: n
   const expected = initialStock - product.version
   const oversold = expected < 0 ? `, ${plural(-expected, 'unit')} sold that did not exist` : ''
   return `product ${product.id}: stock ${product.stock}, expected ${expected} (${plural(product.lost, 'decrement')} lost${oversold})`
-}
-
-/** A problem line unless a param is a whole number from min to max. */
-function wholeNumberIn(name: string, value: number, min: number, max: number): string[] {
-  return Number.isInteger(value) && value >= min && value <= max ? [] : [`--param ${name} must be a whole number from ${min} to ${max}, got ${value}`]
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`
 }
 
 export default defineScenario({

@@ -2,6 +2,8 @@ import { defineScenario, type PrepareContext, type StrategyContext, type Strateg
 import { classifyError } from '../src/target/classify.js'
 import { acknowledgedVerdict } from '../src/check/acknowledged.js'
 import type { Session } from '../src/target/session.js'
+import { plural } from '../src/check/plural.js'
+import { wholeNumberIn } from '../src/scenario/params.js'
 
 const params = { bots: 3, symbols: 4, sides: 2 }
 type P = typeof params
@@ -109,12 +111,6 @@ function checkThenOpen(open: Step, find = FIND_OPEN): Step {
   }
 }
 
-/** A param outside min..max, as a line for the user; undefined when it is fine. */
-function wholeNumberIn(name: string, value: number, min: number, max: number, meaning = ''): string | undefined {
-  if (Number.isInteger(value) && value >= min && value <= max) return undefined
-  return `--param ${name} must be a whole number from ${min} to ${max}${meaning}, got ${value}`
-}
-
 /** At most one open position per (bot, symbol, side), and only open ones: a bot reopens its closed ones. */
 async function addOpenPositionKey({ db, dialect }: PrepareContext<P>): Promise<void> {
   if (dialect === 'postgres') {
@@ -145,12 +141,11 @@ export default defineScenario({
     'locked; what does help is a unique key over open positions.',
   schema: 'position-sync.sql',
   params,
-  validate: (p) =>
-    [
-      wholeNumberIn('bots', p.bots, 1, 1_000),
-      wholeNumberIn('symbols', p.symbols, 1, LISTED_SYMBOLS),
-      wholeNumberIn('sides', p.sides, 1, SIDES.length, ' (2: long and short, 1: long only)'),
-    ].filter((problem): problem is string => problem !== undefined),
+  validate: (p) => [
+    ...wholeNumberIn('bots', p.bots, 1, 1_000),
+    ...wholeNumberIn('symbols', p.symbols, 1, LISTED_SYMBOLS),
+    ...wholeNumberIn('sides', p.sides, 1, SIDES.length, ' (2: long and short, 1: long only)'),
+  ],
   pickKey: (rng, p): PositionKey => ({ bot: 1 + rng.int(p.bots), market: 1 + rng.int(p.symbols), side: SIDES[rng.int(p.sides)] ?? 'long' }),
 
   strategies: {
@@ -205,7 +200,7 @@ export default defineScenario({
       )
       if (rows.length === 0) {
         const open = await countOpen(db)
-        return { held: true, detail: `${open} open ${open === 1 ? 'position' : 'positions'}, none twice for the same bot, symbol and side` }
+        return { held: true, detail: `${plural(open, 'open position')}, none twice for the same bot, symbol and side` }
       }
       const worst = rows.slice(0, 3).map((r) => `bot ${r.bot_id} holds ${r.n} open ${r.side} ${r.symbol} positions`)
       const more = rows.length > 3 ? ` (${rows.length} positions opened more than once in all)` : ''

@@ -1,6 +1,7 @@
 // The saga strategy: each step its own transaction, undone in reverse when a later one fails.
 import { createRng } from '../../src/runner/rng.js'
 import { CREDIT, DEBIT, DEBIT_IF_COVERED, MARK_PAID, recordPayment, type Ctx, type Job } from './payments.js'
+import { plural } from '../../src/check/plural.js'
 
 /**
  * The business said no in a saga step, whose transaction must roll back. Caught outside it: the
@@ -97,6 +98,6 @@ export async function compensate(ctx: Ctx, saga: string, job: Job, done: readonl
     )
   }
   await ctx.db.query(SAGA_COMPENSATED, [saga, failure])
-  if (done.length > 0) ctx.note('saga compensated', `saga ${saga} for job ${job.id} undid ${done.length} ${done.length === 1 ? 'step' : 'steps'} after: ${failure}`)
+  if (done.length > 0) ctx.note('saga compensated', `saga ${saga} for job ${job.id} undid ${plural(done.length, 'step')} after: ${failure}`)
 }
 

@@ -40,3 +40,11 @@ function splitPair(pair: string, problems: string[]): [string, string] | undefin
   }
   return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()]
 }
+
+/**
+ * A scenario's `validate` check for a whole-number param: no problem, or the one line the user sees,
+ * `--param rooms must be a whole number from 1 to 10000, got 0`, with `meaning` after the range.
+ */
+export function wholeNumberIn(name: string, value: number, min: number, max: number, meaning = ''): string[] {
+  return Number.isInteger(value) && value >= min && value <= max ? [] : [`--param ${name} must be a whole number from ${min} to ${max}${meaning}, got ${value}`]
+}
