@@ -25,10 +25,6 @@ export abstract class DriverSession implements Session {
   /** The driver's message for a statement it refused, unsent, on a connection it knows is broken. */
   protected abstract readonly neverSent: RegExp
 
-  get inTransaction(): boolean {
-    return this.#inTransaction
-  }
-
   async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     try {
       const result = params === undefined || params.length === 0 ? await this.send(sql) : await this.sendPrepared(sql, params)

@@ -30,7 +30,5 @@ export interface Session {
   commit(): Promise<void>
   /** Rolls back if a transaction is open; never throws (the connection may already be gone). */
   rollback(): Promise<void>
-  /** True between begin() and commit()/rollback(). */
-  readonly inTransaction: boolean
   close(): Promise<void>
 }
