@@ -13,8 +13,19 @@ export const ExitCode = {
   Target: 3,
   /** racebench itself failed: a bug, reported with a hint to rerun with --debug. */
   Internal: 4,
+  /**
+   * The scenario's own code failed: a user's `prepare`, `pickKey`, operation, reader or invariant threw,
+   * never settled within its bound, or returned something that is not an outcome. Names file and function.
+   */
+  ScenarioCode: 5,
+  /** The result could not be written: stdout closed or full. A reader closing the pipe early (`| head`) is not this. */
+  Output: 6,
+  /** Every operation of the run ended in `error`: the invariants may hold, but nothing was tested. `--allow-errors` accepts it. */
+  NothingSucceeded: 7,
   /** Stopped by Ctrl-C (128 + SIGINT), after cleaning up. */
   Interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15), after cleaning up. */
+  Terminated: 143,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -41,6 +52,20 @@ export class UsageError extends RacebenchError {
 export class TargetError extends RacebenchError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.Target, options)
+  }
+}
+
+/** The scenario's own code failed (see ExitCode.ScenarioCode): the message names the file and the function. */
+export class ScenarioCodeError extends RacebenchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.ScenarioCode, options)
+  }
+}
+
+/** The result could not be written to stdout (closed or full). */
+export class OutputError extends RacebenchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Output, options)
   }
 }
 

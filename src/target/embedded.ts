@@ -5,9 +5,9 @@ import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { messageOf, TargetError } from '../errors.js'
+import { EMBEDDED_DIR_PREFIX } from './embedded-folder.js'
 
-/** Temporary folders of embedded servers start with this (tests look for leftovers by it). */
-export const EMBEDDED_DIR_PREFIX = 'racebench-pg-'
+export { EMBEDDED_DIR_PREFIX } from './embedded-folder.js'
 
 export interface EmbeddedServer {
   /** A URL with the server's random password in it: mask it before printing. */
