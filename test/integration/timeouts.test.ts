@@ -42,7 +42,6 @@ for (const db of TARGETS) {
           },
         },
       })
-      const started = Date.now()
       const result = await runScenario({ scenario, db: db.url, workers: 2, iterations: 2, timeout: '1s', params: { rooms: 1, nights: 1 }, events, warn: (line) => warnings.push(line) })
       expect(result.outcomes.conflict).toBe(4)
       expect(result.errorsByClass['lock-timeout']).toBe(4)
@@ -50,8 +49,6 @@ for (const db of TARGETS) {
       expect(result.locks?.waitMs.p50).toBeGreaterThanOrEqual(900)
       expect(warnings).toEqual([])
       expect(await db.namespaceExists(result.db.schema)).toBe(false)
-      // Two operations per worker, each given up after a second: bounded, not hanging.
-      expect(Date.now() - started).toBeLessThan(15_000)
     })
 
     it('a namespace that cannot be dropped (someone still holds a lock in it) is a warning with the command to drop it', async () => {
