@@ -1,7 +1,10 @@
 import { Redis } from 'ioredis'
 import { DEFAULTS } from '../config.js'
 import { messageOf, TargetError, UsageError } from '../errors.js'
-import { maskUrl, passwordOf, redact } from '../redact.js'
+import { maskUrl, redact, rememberSecretsOf } from '../redact.js'
+import { describeConnectError } from './connect-error.js'
+import { parseRedisUrl, type RedisUrl } from './redis-url.js'
+import { serverAddress } from './server-address.js'
 
 /** The run's Redis: one connection per worker, every key under the run's namespace. */
 export interface RedisTarget {
@@ -28,8 +31,9 @@ export async function redisAnswers(url: string, timeoutMs: number): Promise<bool
 
 /**
  * Opens Redis for a strategy that needs it: at `url`, or, without one, at the default address.
- * No Redis at the default address is a usage error that says how to give one (exit 2); an explicit
- * `--redis` that cannot be reached is a target error (exit 3).
+ * A `url` that is not a Redis URL, and no Redis at the default address, are usage errors that say
+ * what to give (exit 2); an explicit `--redis` that cannot be reached or logged into is a target
+ * error (exit 3), as an unreachable `--db` is.
  */
 export async function openRedis(
   url: string | undefined,
@@ -38,39 +42,26 @@ export async function openRedis(
 ): Promise<RedisTarget> {
   const defaultUrl = options.defaultUrl ?? DEFAULTS.redis
   const address = url ?? defaultUrl
-  const secrets = [passwordOf(address) ?? '']
-  const connect = async () => {
-    const client = new Redis(address, {
-      lazyConnect: true,
-      connectTimeout: Math.max(options.timeoutMs, 2_000),
-      // Fail fast instead of reconnecting and queueing commands forever: no run may hang.
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
-      enableOfflineQueue: false,
-      connectionName: `racebench ${namespace}`,
-    })
-    // Reported by the command that fails; ioredis then only says "Connection is closed", so keep the cause.
-    let cause: unknown
-    client.on('error', (error: unknown) => (cause = error))
-    try {
-      await client.connect()
-    } catch (error) {
-      client.disconnect()
-      throw cause ?? error
-    }
-    return client
-  }
+  const redisUrl = parseRedisUrl(address)
+  const where = serverAddress(address, 'Redis', { port: '6379', user: 'default', database: '0' }, '--redis')
+  const secrets = rememberSecretsOf(address)
+  const open = (connectTo: string) => connectRedis(connectTo, namespace, options.timeoutMs)
 
-  let admin: Redis
+  let opened: { admin: Redis; connectTo: string }
   try {
-    admin = await connect()
+    opened = await openAdmin(redisUrl, open, () => options.warn(`${where.label} requires no password; the one in --redis is not used`))
   } catch (error) {
-    const reason = redact(messageOf(error), secrets)
     if (url === undefined) {
+      const reason = redact(messageOf(error), secrets)
+      if (/^NOAUTH\b/.test(reason)) {
+        throw new UsageError(`this strategy needs Redis, and the one at ${maskUrl(defaultUrl)} requires a password: give it with --redis, as the URL's user info or ?password=`)
+      }
       throw new UsageError(`this strategy needs Redis and none answered at ${maskUrl(defaultUrl)} (${reason}); give one with --redis redis://host:6379`)
     }
-    throw new TargetError(redact(`cannot reach Redis at ${maskUrl(address)}: ${reason}`, secrets), { cause: error })
+    throw new TargetError(redact(describeConnectError(error, where), secrets), { cause: error })
   }
+  const { admin } = opened
+  const connect = () => open(opened.connectTo)
   const version = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? 'unknown'
   options.log(`using Redis ${version} at ${maskUrl(address)}, keys under ${namespace}:`)
 
@@ -92,4 +83,52 @@ export async function openRedis(
       }
     },
   }
+}
+
+/**
+ * Opens the first connection and decides how every later one connects. ioredis prints a raw
+ * "[WARN] … does not require a password" on each connection that sends a password the server does
+ * not need, so a password without a user name is first left out: a server that answers needs none
+ * (the caller warns once, and no connection sends it); one that says NOAUTH gets it.
+ */
+async function openAdmin(
+  url: RedisUrl,
+  open: (connectTo: string) => Promise<Redis>,
+  warnPasswordNotNeeded: () => void,
+): Promise<{ admin: Redis; connectTo: string }> {
+  if (url.passwordOnly) {
+    try {
+      const admin = await open(url.connectToWithoutPassword)
+      warnPasswordNotNeeded()
+      return { admin, connectTo: url.connectToWithoutPassword }
+    } catch (error) {
+      if (!/^NOAUTH\b/.test(messageOf(error))) throw error
+    }
+  }
+  return { admin: await open(url.connectTo), connectTo: url.connectTo }
+}
+
+/** One Redis connection that never reconnects or queues: a failure is reported, never waited out. */
+async function connectRedis(connectTo: string, namespace: string, timeoutMs: number): Promise<Redis> {
+  const client = new Redis(connectTo, {
+    lazyConnect: true,
+    connectTimeout: Math.max(timeoutMs, 2_000),
+    // Fail fast instead of reconnecting and queueing commands forever: no run may hang.
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+    // Redis refuses a client name with a space (and ioredis ignores the refusal): the namespace alone
+    // names the run, so `racebench clean` can tell its keys are in use (CLIENT LIST name=…).
+    connectionName: namespace,
+  })
+  // Reported by the command that fails; ioredis then only says "Connection is closed", so keep the cause.
+  let cause: unknown
+  client.on('error', (error: unknown) => (cause = error))
+  try {
+    await client.connect()
+  } catch (error) {
+    client.disconnect()
+    throw cause ?? error
+  }
+  return client
 }
