@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise'
 import type { IsolationLevel } from '../config.js'
+import { readMysqlCapacity } from './connection-capacity.js'
 import { MysqlSession } from './mysql-session.js'
 import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
@@ -24,7 +25,8 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
           host: where.host,
           port: Number(where.port),
           user: where.user,
-          password: decodeURIComponent(parsed.password),
+          // As node-postgres and ioredis do, a `?password=` stands in for one missing from the user info.
+          password: decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || undefined,
           database,
           multipleStatements,
           connectTimeout: Math.max(options.timeoutMs, 5_000),
@@ -62,6 +64,7 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
       return {
         server: mariadb ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
         defaultIsolation: (isolation.rows[0]?.level ?? 'REPEATABLE-READ').toLowerCase() as IsolationLevel,
+        capacity: await readMysqlCapacity(admin),
       }
     },
     async createNamespace(admin) {

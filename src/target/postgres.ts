@@ -1,5 +1,6 @@
 import pg from 'pg'
 import type { IsolationLevel } from '../config.js'
+import { readPostgresCapacity } from './connection-capacity.js'
 import { PostgresSession } from './postgres-session.js'
 import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
@@ -75,7 +76,11 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
       )
       const settings = rows[0]
       if (!settings) throw new Error('the server returned no settings')
-      return { server: `PostgreSQL ${settings.version.split(' ')[0]}`, defaultIsolation: settings.isolation.replace(/ /g, '-') as IsolationLevel }
+      return {
+        server: `PostgreSQL ${settings.version.split(' ')[0]}`,
+        defaultIsolation: settings.isolation.replace(/ /g, '-') as IsolationLevel,
+        capacity: await readPostgresCapacity(admin),
+      }
     },
     async createNamespace(admin) {
       await admin.query(`CREATE SCHEMA "${namespace}"`)

@@ -1,7 +1,8 @@
 import type { IsolationLevel } from '../config.js'
 import { messageOf, TargetError } from '../errors.js'
-import { maskUrl, passwordOf, redact } from '../redact.js'
+import { maskUrl, redact, rememberSecretsOf } from '../redact.js'
 import { describeConnectError } from './connect-error.js'
+import { assertRunFits, type ConnectionCapacity } from './connection-capacity.js'
 import type { ServerAddress } from './server-address.js'
 import type { Dialect, Session } from './session.js'
 import type { Target, TargetOptions } from './target.js'
@@ -14,7 +15,8 @@ export interface SqlEngine {
   readonly namespaceKind: string
   /** Opens a connection with every session timeout set; `setup` is the one that creates the namespace. */
   connect(role: 'setup' | 'worker'): Promise<Session>
-  describe(admin: Session): Promise<{ server: string; defaultIsolation: IsolationLevel }>
+  /** The server's version and default level, and how many more connections it accepts. */
+  describe(admin: Session): Promise<{ server: string; defaultIsolation: IsolationLevel; capacity: ConnectionCapacity }>
   /** Creates the namespace and makes the setup connection work inside it. */
   createNamespace(admin: Session): Promise<void>
   /** The statement that drops the namespace: run at close, and told to the user if it fails. */
@@ -32,13 +34,15 @@ export async function openSqlTarget(
   options: TargetOptions,
   embedded?: { stop(): Promise<void> },
 ): Promise<Target> {
-  const secrets = [passwordOf(url) ?? '']
+  const secrets = rememberSecretsOf(url)
   const fail = (what: string, error: unknown) => new TargetError(redact(`${what}: ${messageOf(error)}`, secrets), { cause: error })
   const what = `${engine.namespaceKind} ${namespace}`
 
   const admin = await engine.connect('setup')
   try {
-    const { server, defaultIsolation } = await engine.describe(admin)
+    const { server, defaultIsolation, capacity } = await engine.describe(admin)
+    // Before anything is created: a run that cannot fit says so now, not after thousands of connects.
+    assertRunFits(capacity, { workers: options.workers, readers: options.readers ?? 0 }, engine.where)
     await engine.createNamespace(admin).catch((error: unknown) => {
       throw fail(`cannot create ${what} on ${engine.where.label}`, error)
     })
@@ -81,6 +85,6 @@ export async function connectOrExplain<T>(open: () => Promise<T>, url: string, w
   try {
     return await open()
   } catch (error) {
-    throw new TargetError(redact(describeConnectError(error, where), [passwordOf(url) ?? '']), { cause: error })
+    throw new TargetError(redact(describeConnectError(error, where), rememberSecretsOf(url)), { cause: error })
   }
 }

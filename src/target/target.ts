@@ -35,6 +35,8 @@ export interface TargetOptions {
   readonly timeoutMs: number
   readonly keep: boolean
   readonly workers: number
+  /** Connections the scenario's readers open besides the workers' (none when absent). */
+  readonly readers?: number
   /** Diagnostic lines (stderr under --debug). */
   readonly log: (line: string) => void
   /** Something the user must know even without --debug, e.g. a namespace that could not be dropped. */
