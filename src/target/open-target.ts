@@ -1,8 +1,7 @@
 import { UsageError } from '../errors.js'
 import { maskUrl } from '../redact.js'
+import { assertEmbeddedFits } from './connection-capacity.js'
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js'
-import { openMysqlTarget } from './mysql.js'
-import { openPostgresTarget } from './postgres.js'
 import type { Dialect } from './session.js'
 import type { Target, TargetOptions } from './target.js'
 
@@ -40,15 +39,28 @@ export function dialectOf(db: string | undefined): Dialect {
  * strategy in one server), which the caller stops.
  */
 export async function openTarget(db: string | undefined, options: TargetOptions, shared?: EmbeddedServer): Promise<Target> {
-  if (db === undefined && shared) return openPostgresTarget(shared.url, options, { stop: async () => {} })
+  if (db === undefined && shared) return (await loadPostgres()).openPostgresTarget(shared.url, options, { stop: async () => {} })
   if (db === undefined) {
-    const server = await startEmbeddedPostgres({ workers: options.workers, log: options.log })
+    assertEmbeddedFits(options.workers + (options.readers ?? 0) + 1)
+    // node-postgres loads while the server starts (in child processes): its load is off the clock.
+    const postgres = loadPostgres()
+    postgres.catch(() => {}) // awaited below; a rejection must not go unhandled meanwhile
+    const server = await startEmbeddedPostgres({ workers: options.workers + (options.readers ?? 0), log: options.log })
     try {
-      return await openPostgresTarget(server.url, options, server)
+      return await (await postgres).openPostgresTarget(server.url, options, server)
     } catch (error) {
       await server.stop()
       throw error
     }
   }
-  return dialectOf(db) === 'mysql' ? openMysqlTarget(db, options) : openPostgresTarget(db, options)
+  if (dialectOf(db) === 'mysql') return (await import('./mysql.js')).openMysqlTarget(db, options)
+  return (await loadPostgres()).openPostgresTarget(db, options)
+}
+
+/**
+ * The drivers are loaded when first used, each taking about a tenth of a second (cold start): a
+ * PostgreSQL run never loads mysql2, and an embedded server's start hides node-postgres's load.
+ */
+function loadPostgres(): Promise<typeof import('./postgres.js')> {
+  return import('./postgres.js')
 }

@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { TargetError } from '../../src/errors.js'
-import { startEmbeddedPostgres } from '../../src/target/embedded.js'
+import { EMBEDDED_DIR_PREFIX, startEmbeddedPostgres } from '../../src/target/embedded.js'
 import { openTarget } from '../../src/target/open-target.js'
 import { namespaceFor } from '../../src/target/namespace.js'
 
@@ -34,5 +37,55 @@ describe('the embedded PostgreSQL', () => {
     }
     expect(existsSync(dataDir ?? '/nonexistent')).toBe(false)
     expect(warnings).toEqual([])
+  })
+
+  it('makes the cluster template once, safely under concurrent starts, and rebuilds a corrupt one', async () => {
+    // A cache of its own, and a temporary folder of its own: tests checking the machine's for leftovers never see ours.
+    const cache = mkdtempSync(join(tmpdir(), 'racebench-test-cache-'))
+    chmodSync(cache, 0o1777) // like /tmp: as root, the server runs as the OS user postgres and must reach its folder
+    const previous = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, TMPDIR: process.env.TMPDIR }
+    process.env.XDG_CACHE_HOME = cache
+    process.env.TMPDIR = cache
+    const logged: string[] = []
+    const startOne = () => startEmbeddedPostgres({ workers: 2, log: (line) => logged.push(line) })
+    const canQuery = async (url: string) => {
+      const client = new pg.Client(url)
+      await client.connect()
+      try {
+        return (await client.query('SELECT 1 AS one')).rows[0]?.one === 1
+      } finally {
+        await client.end()
+      }
+    }
+    try {
+      // Two runs find no template and build one at once: both start, one template is kept, nothing half-built.
+      const [a, b] = await Promise.all([startOne(), startOne()])
+      expect(a.url).not.toBe(b.url) // each its own port and password
+      expect(await canQuery(a.url)).toBe(true)
+      expect(await canQuery(b.url)).toBe(true)
+      await Promise.all([a.stop(), b.stop()])
+      expect(readdirSync(cache).filter((name) => name.startsWith(EMBEDDED_DIR_PREFIX))).toEqual([])
+      const entries = readdirSync(join(cache, 'racebench'))
+      expect(entries).toEqual([expect.stringMatching(/^template-pg[\w.-]+-v\d+$/)])
+      const template = join(cache, 'racebench', entries[0]!)
+
+      // A template whose cluster will not start is thrown away and built again; the run does not notice.
+      const control = join(template, 'data', 'global', 'pg_control')
+      const good = readFileSync(control)
+      writeFileSync(control, Buffer.alloc(good.length, 0xff))
+      logged.length = 0
+      const c = await startOne()
+      expect(await canQuery(c.url)).toBe(true)
+      expect(logged).toContainEqual(expect.stringContaining('a copy of the cluster template failed'))
+      await c.stop()
+      expect(readFileSync(control).equals(Buffer.alloc(good.length, 0xff))).toBe(false)
+      expect(readdirSync(join(cache, 'racebench'))).toEqual(entries)
+    } finally {
+      for (const [name, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+      rmSync(cache, { recursive: true, force: true })
+    }
   })
 })
