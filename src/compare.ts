@@ -3,8 +3,10 @@ import { UsageError } from './errors.js'
 import type { RunResult } from './run-result.js'
 import { runScenario, type RunScenarioOptions } from './run-scenario.js'
 import { loadScenario } from './scenario/load-scenario.js'
+import { callScenarioCode } from './scenario/code-fault.js'
 import { resolveParams } from './scenario/params.js'
 import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
+import { assertEmbeddedFits } from './target/connection-capacity.js'
 import { startEmbeddedPostgres } from './target/embedded.js'
 import { dialectOf } from './target/open-target.js'
 import { redisAnswers } from './target/redis.js'
@@ -43,8 +45,8 @@ export interface Comparison {
 export async function compareStrategies(options: CompareOptions): Promise<Comparison> {
   // Validate everything, and fix the seed, before the first run starts.
   const config = resolveConfig(options)
-  const { scenario } = await loadScenario(options.scenario)
-  resolveParams(scenario, options.params)
+  const { scenario, origin } = await loadScenario(options.scenario, { signal: options.signal })
+  const params = resolveParams(scenario, options.params, origin)
   const dialect = dialectOf(config.db)
   const chosen = options.strategies ?? Object.keys(scenario.strategies)
   const skipped: { strategy: string; reason: string }[] = []
@@ -66,7 +68,11 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
   if (names.length === 0) throw new UsageError(`no strategy of ${scenario.name} can run here: ${skipped.map((s) => `${s.strategy} ${s.reason}`).join('; ')}`)
 
   // One embedded server for every strategy: each still gets its own fresh schema.
-  const embedded = config.db === undefined ? await startEmbeddedPostgres({ workers: config.workers, log: options.log ?? (() => {}) }) : undefined
+  // Sized for the readers' connections too (each run checks that it fits).
+  const readers = callScenarioCode(`readers.count() in ${origin}`, () => scenario.readers?.count(params) ?? 0)
+  const connections = config.workers + (Number.isInteger(readers) ? readers : 0)
+  if (config.db === undefined) assertEmbeddedFits(connections + 1)
+  const embedded = config.db === undefined ? await startEmbeddedPostgres({ workers: connections, log: options.log ?? (() => {}) }) : undefined
   const results: RunResult[] = []
   try {
     for (const [index, name] of names.entries()) {
@@ -81,7 +87,8 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
 
 function lineUp(scenario: string, results: readonly RunResult[], skipped: Comparison['skipped']): Comparison {
   const held = (result: RunResult) => result.violations === 0
-  const fastest = Math.max(0, ...results.filter(held).map((result) => result.opsPerSec))
+  // A strategy that tested nothing (every operation an error) is not fast: it did no work.
+  const fastest = Math.max(0, ...results.filter((result) => held(result) && !result.nothingTested).map((result) => result.opsPerSec))
   const strategies = results.map((result) => ({
     strategy: result.strategy,
     result,

@@ -69,10 +69,16 @@ export class OutputError extends RacebenchError {
   }
 }
 
-/** The run was cancelled (Ctrl-C or an aborted signal) before it finished. */
+/**
+ * The run was cancelled (Ctrl-C, SIGTERM or an aborted signal) before it finished. Exits 130 for
+ * SIGINT (and an aborted AbortSignal), 143 for SIGTERM: 128 + the signal's number, as shells report it.
+ */
 export class InterruptedError extends RacebenchError {
-  constructor() {
-    super('interrupted: the run was stopped before it finished and its schema was cleaned up', ExitCode.Interrupted)
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(
+      `interrupted${signal === 'SIGTERM' ? ' by SIGTERM' : ''}: the run was stopped before it finished and its schema was cleaned up`,
+      signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted,
+    )
   }
 }
 

@@ -38,6 +38,8 @@ export interface RunResult {
   /** Up to five distinct messages of `error` and `unknown` outcomes, passwords masked. */
   readonly errorSamples: readonly string[]
   readonly durationMs: number
+  /** How long opening every worker's (and reader's) connection took before the workers were released. */
+  readonly connectMs: number
   readonly opsPerSec: number
   readonly latencyMs: LatencySummary
   readonly latencyMsByOutcome: Readonly<Record<Outcome, LatencySummary>>
@@ -60,4 +62,9 @@ export interface RunResult {
   readonly redis: { readonly server: string; readonly url: string } | null
   readonly invariants: readonly InvariantResult[]
   readonly violations: number
+  /**
+   * True when the run tested nothing: every operation ended in `error`, or none completed. Its
+   * invariants may hold, but only because nothing happened; the CLI exits 7 unless `--allow-errors`.
+   */
+  readonly nothingTested: boolean
 }

@@ -1,6 +1,6 @@
-import { resolveConfig, type RunFlags } from './config.js'
+import { describeWork, resolveConfig, type RunFlags } from './config.js'
 import { checkInvariants } from './check/check-invariants.js'
-import { InterruptedError, messageOf, TargetError } from './errors.js'
+import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
 import { Recorder } from './history/recorder.js'
 import { mergeHistograms, summarizeLatency } from './metrics/latency.js'
@@ -8,14 +8,19 @@ import { redact } from './redact.js'
 import type { RunResult } from './run-result.js'
 import { createRunEmitter, type RunEmitter } from './runner/events.js'
 import { runWorkers } from './runner/run-workers.js'
-import { expectationOf, type Scenario } from './scenario/define-scenario.js'
+import { settleWithin, stallBoundMs, Watchdog } from './runner/watchdog.js'
+import type { Session } from './target/session.js'
+import type { Target } from './target/target.js'
+import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
+import { whyNothingWasTested } from './check/nothing-tested.js'
+import { classifyError } from './target/classify.js'
+import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
 import { loadScenario } from './scenario/load-scenario.js'
 import { resolveParams } from './scenario/params.js'
 import { readSchema } from './scenario/read-schema.js'
 import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
 import { dialectOf, openTarget } from './target/open-target.js'
 import { namespaceFor } from './target/namespace.js'
-import { openRedis } from './target/redis.js'
 import type { EmbeddedServer } from './target/embedded.js'
 import { randomInt } from 'node:crypto'
 
@@ -46,10 +51,10 @@ export interface RunScenarioOptions extends RunFlags {
  */
 export async function runScenario(options: RunScenarioOptions): Promise<RunResult> {
   const config = resolveConfig(options)
-  const loaded = await loadScenario(options.scenario)
+  const loaded = await loadScenario(options.scenario, { signal: options.signal })
   const { scenario } = loaded
   const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
-  const params = resolveParams(scenario, options.params)
+  const params = resolveParams(scenario, options.params, loaded.origin)
   const dialect = dialectOf(config.db)
   assertSupported(scenario, strategyName, dialect)
   const schema = await readSchema(loaded, dialect, params)
@@ -60,24 +65,42 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   if (config.db === undefined && config.keep) warn('--keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
   const namespace = namespaceFor(scenario.name)
   // Redis first: a missing one is a usage error, found before any database server is started.
-  const redis = strategy.requires?.includes('redis') ? await openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log, warn }) : undefined
+  // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
+  const redis = strategy.requires?.includes('redis')
+    ? await (await import('./target/redis.js')).openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log, warn })
+    : undefined
   events.emit('phase', config.db === undefined && !options.embedded ? 'starting an embedded PostgreSQL' : 'connecting')
-  const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, log, warn }
+  // Readers need connections too: the embedded server is sized for them, and a given server must fit them.
+  const readers = callScenarioCode(`readers.count() in ${loaded.origin}`, () => scenario.readers?.count(params) ?? 0)
+  const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, readers: Number.isInteger(readers) ? readers : 0, log, warn }
   const target = await openTarget(config.db, targetOptions, options.embedded).catch(async (error: unknown) => {
     await redis?.close()
     throw error
   })
+  // Every call into scenario code from here on is bounded by time, and a signal stops them all.
+  const watchdog = new Watchdog({ stallMs: stallBoundMs(config, target.dialect), signal: options.signal, interrupted: () => new InterruptedError() })
   try {
     events.emit('phase', `preparing schema ${target.namespace}`)
     await target.runScript(schema.sql).catch((error: unknown) => {
       throw new TargetError(`the schema script ${schema.path} failed on ${target.server}: ${messageOf(error)}`, { cause: error })
     })
-    await strategy.prepare?.({ dialect: target.dialect, db: target.admin, params })
+    const prepare = strategy.prepare
+    if (prepare) {
+      const site = `strategy '${strategyName}' prepare() in ${loaded.origin}`
+      const prepared = onOwnConnection(target, watchdog, (own) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, db, params })))
+      await prepared.catch((error: unknown) => {
+        if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
+        throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
+      })
+    }
 
     const recorder = new Recorder()
-    events.emit('phase', 'running')
-    const { durationMs } = await runWorkers({
+    // Named in full: off a terminal, this is the one line the CLI prints for the run.
+    events.emit('phase', `running ${scenario.name} (${strategyName}) with ${describeWork(config.workers, config.stop)} on ${target.server}${target.embedded ? ' (embedded)' : ''}`)
+    const { durationMs, connectMs } = await runWorkers({
       scenario,
+      origin: loaded.origin,
+      strategyName,
       strategy,
       params,
       config,
@@ -87,19 +110,22 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       recorder,
       events,
       signal: options.signal,
+      watchdog,
       warn,
     })
     if (options.signal?.aborted) throw new InterruptedError()
 
     events.emit('phase', 'checking invariants')
     const history = recorder.history()
-    const invariants = await checkInvariants(scenario, { dialect: target.dialect, db: target.admin, params, outcomes: { ...recorder.outcomes }, history })
+    const outcomes = { ...recorder.outcomes }
+    const calls = { watchdog, origin: loaded.origin }
+    const invariants = await onOwnConnection(target, watchdog, (db) => checkInvariants(scenario, { dialect: target.dialect, db, params, outcomes, history }, calls))
     const completed = recorder.completed
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
     // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
     const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
-    const expected = expectationOf(strategy, { dialect: target.dialect, isolation, oneTransaction })
+    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, isolation, oneTransaction })
     return {
       scenario: scenario.name,
       strategy: strategyName,
@@ -124,6 +150,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       errorsByClass: { ...recorder.errorsByClass },
       errorSamples: recorder.errorSamples.map((message) => redact(message)),
       durationMs: round(durationMs, 1),
+      connectMs: round(connectMs, 1),
       opsPerSec: round(durationMs > 0 ? (completed * 1_000) / durationMs : 0, 1),
       latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => recorder.latency[outcome]))),
       latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(recorder.latency[outcome])])) as RunResult['latencyMsByOutcome'],
@@ -134,11 +161,36 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
       violations: invariants.filter((invariant) => !invariant.held).length,
+      nothingTested: whyNothingWasTested(recorder.outcomes) !== undefined,
     }
   } finally {
+    watchdog.dispose()
     events.emit('phase', 'cleaning up')
     await Promise.all([target.close(), redis?.close()])
   }
+}
+
+/**
+ * Runs scenario code that works outside the workload (prepare, the invariants) on a connection of its
+ * own, closed afterwards. Code that hangs inside a transaction then strands only that connection:
+ * closing it rolls the transaction back and frees its locks, and the admin connection, which drops the
+ * schema at the end, never ran its statements (PostgreSQL would also have ended it for idling in that
+ * transaction). Workers are not connected at either time, so the run never needs more connections.
+ */
+async function onOwnConnection<T>(target: Target, watchdog: Watchdog, fn: (db: Session) => Promise<T>): Promise<T> {
+  const db = await target.connect()
+  try {
+    return await fn(db)
+  } finally {
+    await settleWithin(db.close(), watchdog.graceMs)
+  }
+}
+
+/** A strategy's expectation where it ran; an `expect` function that throws or answers nonsense is the scenario's fault. */
+function expectationIn(strategy: Strategy<Params, unknown>, site: string, env: StrategyEnvironment): Expectation {
+  const expected = callScenarioCode(site, () => expectationOf(strategy, env))
+  if (expected !== 'safe' && expected !== 'unsafe') throw new ScenarioCodeError(`${site} returned ${shown(expected)}; it must return 'safe' or 'unsafe'`)
+  return expected
 }
 
 /** What the strategy's locks cost, or null when it took none. */

@@ -20,12 +20,20 @@ export interface RunCommandOptions {
   maxRetries?: string
   json?: boolean
   keep?: boolean
+  /** Exit 0 rather than 7 when every operation ended in error. */
+  allowErrors?: boolean
   debug?: boolean
 }
 
+/** The signals that stop a run, each with the exit code it ends with after cleanup. */
+const STOP_SIGNALS = { SIGINT: ExitCode.Interrupted, SIGTERM: ExitCode.Terminated } as const
+type StopSignal = keyof typeof STOP_SIGNALS
+
 /**
  * Runs `work` as a CLI command: progress on stderr, diagnostics under --debug, warnings always,
- * passwords masked. Ctrl-C stops the workers and still cleans up; a second Ctrl-C exits at once.
+ * passwords masked. Ctrl-C (SIGINT) or SIGTERM stops the workers and still cleans up, whatever
+ * scenario code does (calls still in flight after a short grace are abandoned), then exits 130 or 143;
+ * a second signal exits at once.
  */
 export async function commandSession<T>(
   scenario: string,
@@ -34,13 +42,18 @@ export async function commandSession<T>(
   work: (runOptions: Omit<RunScenarioOptions, 'strategy'>) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController()
-  const interrupt = () => {
-    if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
-    controller.abort()
-    process.stderr.write('\nracebench: stopping and cleaning up (Ctrl-C again to quit at once)\n')
+  let received: StopSignal | undefined
+  const interrupt = (signal: StopSignal) => {
+    if (received) process.exit(STOP_SIGNALS[signal])
+    received = signal
+    controller.abort(signal)
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'send SIGTERM again'
+    process.stderr.write(`\nracebench: stopping and cleaning up (${again} to quit at once)\n`)
   }
-  process.on('SIGINT', interrupt)
-  process.on('SIGTERM', interrupt)
+  const onSigint = () => interrupt('SIGINT')
+  const onSigterm = () => interrupt('SIGTERM')
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigterm)
 
   const events = createRunEmitter()
   showProgress(events, process.stderr)
@@ -60,6 +73,7 @@ export async function commandSession<T>(
       timeout: options.timeout,
       maxRetries: options.maxRetries,
       keep: options.keep,
+      allowErrors: options.allowErrors,
       signal: controller.signal,
       events,
       log: options.debug ? (line) => process.stderr.write(`racebench: ${redact(line, secrets)}\n`) : undefined,
@@ -67,9 +81,9 @@ export async function commandSession<T>(
     })
   } catch (error) {
     // A Ctrl-C in a terminal also reaches an embedded server, so whatever failed after it is the interruption.
-    throw controller.signal.aborted ? new InterruptedError() : error
+    throw received ? new InterruptedError(received) : error
   } finally {
-    process.off('SIGINT', interrupt)
-    process.off('SIGTERM', interrupt)
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigterm)
   }
 }

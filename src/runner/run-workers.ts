@@ -13,16 +13,25 @@ import type { RedisTarget } from '../target/redis.js'
 import type { Redis } from 'ioredis'
 import type { RunEmitter, Tick } from './events.js'
 import { outcomeOfError } from './outcome-of-error.js'
+import { openAll } from './open-all.js'
+import { assertOpenFilesAllow } from '../target/connection-capacity.js'
 import { createRng } from './rng.js'
-import { messageOf } from '../errors.js'
+import { settleWithin, type Watchdog } from './watchdog.js'
+import { messageOf, RacebenchError, ScenarioCodeError, TargetError } from '../errors.js'
+import { callScenarioCode, scenarioThrew, shown, stopsTheRun } from '../scenario/code-fault.js'
 
 /** Backoff bounds for `ctx.retry`: a few ms, like a web handler retrying a 409. */
 const RETRY_BASE_MS = 2
 const RETRY_CAP_MS = 200
 const TICK_MS = 1_000
+/** What a strategy's run() may return; 'error' and 'unknown' come only from what it throws. */
+const STRATEGY_OUTCOMES: ReadonlySet<unknown> = new Set(['ok', 'rejected', 'conflict'])
 
 export interface WorkersInput {
   readonly scenario: Scenario<Params, unknown>
+  /** Where the scenario comes from (its file, or `the built-in scenario x`), for messages about its code. */
+  readonly origin: string
+  readonly strategyName: string
   readonly strategy: Strategy<Params, unknown>
   readonly params: Params
   readonly config: RunConfig
@@ -33,23 +42,33 @@ export interface WorkersInput {
   readonly recorder: Recorder
   readonly events: RunEmitter
   readonly signal: AbortSignal | undefined
+  /** Bounds every operation and read by time, and stops the workers on a signal or a failure. */
+  readonly watchdog: Watchdog
   readonly warn: (line: string) => void
 }
 
 /**
  * Runs the workload: opens one connection per worker, then releases every worker at once (the start
  * barrier: nobody starts before everybody is connected, so the first operations really collide),
- * and returns when they have all stopped. Returns the wall-clock time of the workload alone.
+ * and returns when they have all stopped. Returns the wall-clock time of the workload alone, and how
+ * long opening the connections took before it. Scenario code that fails the run (a call that never
+ * settles, a bug) stops every worker, and the failure is thrown once they have all stopped.
  */
-export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number }> {
+export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number; connectMs: number }> {
   const { config, target, recorder, events } = input
-  const readerCount = input.scenario.readers?.count(input.params) ?? 0
-  const sessions = await openAll(config.workers + readerCount, () => target.connect(), (session) => session.close())
+  const readerCount = readerCountOf(input)
+  // Every connection is a file descriptor: a run past `ulimit -n` says so before opening any.
+  assertOpenFilesAllow(config.workers + readerCount + (input.redis ? config.workers : 0))
+  const connectStartedAt = performance.now()
+  const opening = { signal: input.signal }
+  const sessions = await openAll(config.workers + readerCount, () => target.connect(), (session) => session.close(), opening)
   const readerSessions = sessions.splice(config.workers)
   const redis = input.redis
-  const redisClients = await (redis ? openAll(config.workers, () => redis.connect(), (client) => client.disconnect()) : Promise.resolve([])).catch(async (error: unknown) => {
+  const redisClients = await (redis ? openAll(config.workers, () => redis.connect(), (client) => client.disconnect(), opening) : Promise.resolve([])).catch(async (error: unknown) => {
     await Promise.all([...sessions, ...readerSessions].map((session) => session.close()))
-    throw error
+    // e.g. Redis's maxclients reached mid-way: the server's refusal, not a racebench bug.
+    if (error instanceof RacebenchError) throw error
+    throw new TargetError(`could not open ${config.workers} connections to ${redis?.server} at ${redis?.url}: ${messageOf(error)}`, { cause: error })
   })
   const startedAt = performance.now()
   const tick = (): Tick => ({
@@ -64,35 +83,26 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     events.emit('start', { workers: config.workers })
     const deadline = 'durationMs' in config.stop ? startedAt + config.stop.durationMs : Number.POSITIVE_INFINITY
     let writing = true
-    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline))).finally(() => {
+    const failed = (error: unknown) => input.watchdog.fail(error instanceof Error ? error : new Error(String(error)))
+    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline).catch(failed))).finally(() => {
       writing = false
     })
-    const readers = Promise.all(readerSessions.map((session, reader) => read(input, reader, session, () => writing)))
+    const readers = Promise.all(readerSessions.map((session, reader) => read(input, reader, session, () => writing).catch(failed)))
     await Promise.all([workers, readers])
+    if (input.watchdog.fault) throw input.watchdog.fault
   } finally {
     clearInterval(ticker)
     for (const client of redisClients) client.disconnect()
   }
   const durationMs = performance.now() - startedAt
   events.emit('done', tick())
-  return { durationMs }
-}
-
-/** Opens `count` connections, all or nothing: if one fails, the ones opened are closed again. */
-async function openAll<T>(count: number, open: () => Promise<T>, close: (opened: T) => unknown): Promise<T[]> {
-  const attempts = await Promise.allSettled(Array.from({ length: count }, open))
-  const opened = attempts.flatMap((attempt) => (attempt.status === 'fulfilled' ? [attempt.value] : []))
-  const failed = attempts.find((attempt) => attempt.status === 'rejected')
-  if (failed) {
-    await Promise.all(opened.map(close))
-    throw failed.reason
-  }
-  return opened
+  return { durationMs, connectMs: startedAt - connectStartedAt }
 }
 
 /** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
 async function work(input: WorkersInput, worker: number, session: Session, redisClient: Redis | undefined, deadline: number): Promise<void> {
-  const { scenario, strategy, params, config, recorder, signal } = input
+  const { scenario, strategy, params, config, recorder, watchdog } = input
+  const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const jitter = createRng(config.seed, worker * 2 + 1)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
@@ -105,6 +115,7 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
     capMs: RETRY_CAP_MS,
     rng: jitter,
     onRetry: (error: unknown) => {
+      watch.touch()
       recorder.retried()
       if (!(error instanceof Conflict)) recorder.sawError(classifyError(error))
     },
@@ -113,7 +124,7 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
   // One context per worker, updated in place: the hot path allocates no per-operation closures.
   const ctx: { -readonly [F in keyof StrategyContext<Params, unknown>]: StrategyContext<Params, unknown>[F] } = {
     dialect: input.target.dialect,
-    db: session,
+    db: watch.wrap(session),
     key: undefined,
     params,
     worker,
@@ -121,10 +132,10 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
     runId: input.runId,
     timeoutMs: config.timeoutMs,
     redis: input.redis && redisClient ? { client: redisClient, key: input.redis.key, lockTtlMs: config.lockTtlMs } : undefined,
-    think: () => sleep(config.thinkMs),
+    think: () => watch.pause(sleep(config.thinkMs)),
     transaction: (fn) => inTransaction(ctx.db, level, fn),
     retry: (fn) => withRetry(fn, retryPolicy),
-    backoff: (attempt) => backoff(retryPolicy, attempt),
+    backoff: (attempt) => watch.pause(backoff(retryPolicy, attempt)),
     lockWait: async (acquire) => {
       const started = performance.now()
       try {
@@ -140,37 +151,62 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
     note: (name, detail) => recorder.note(name, detail),
   }
 
+  const site = `strategy '${input.strategyName}' run() in ${input.origin}`
+  const operation = wrapIn ? () => inTransaction(ctx.db, wrapIn, () => strategy.run(ctx)) : () => strategy.run(ctx)
   try {
-    for (let i = 0; i < iterations && performance.now() < deadline && !signal?.aborted; i++) {
+    for (let i = 0; i < iterations && performance.now() < deadline && !watchdog.stopped; i++) {
       ctx.iteration = i
-      ctx.key = scenario.pickKey(keys, params)
+      try {
+        ctx.key = scenario.pickKey(keys, params)
+      } catch (error) {
+        throw scenarioThrew(`pickKey() in ${input.origin}`, error)
+      }
       const started = performance.now()
       let outcome: Outcome
       try {
-        outcome = wrapIn ? await inTransaction(ctx.db, wrapIn, () => strategy.run(ctx)) : await strategy.run(ctx)
+        outcome = checkedOutcome(site, await watch.run(site, operation))
       } catch (error) {
+        // A bug or a call that never settled stops the run; what the database answered is an outcome.
+        if (stopsTheRun(error)) throw scenarioThrew(site, error)
         outcome = outcomeOfError(error, recorder)
         if (classifyError(error) === 'connection') {
           const replaced = await reconnect(input, ctx.db, worker)
           if (!replaced) return
-          ctx.db = replaced
+          ctx.db = watch.wrap(replaced)
         }
       }
       recorder.record(outcome, performance.now() - started)
     }
   } finally {
-    await ctx.db.close()
+    // Closing also ends the transaction of an abandoned call, releasing the locks it held.
+    await settleWithin(ctx.db.close(), watchdog.graceMs)
   }
+}
+
+function checkedOutcome(site: string, value: unknown): Outcome {
+  if (STRATEGY_OUTCOMES.has(value)) return value as Outcome
+  throw new ScenarioCodeError(`${site} returned ${shown(value)}; an operation must return 'ok', 'rejected' or 'conflict' (or throw)`)
+}
+
+/** How many readers the scenario asks for: its `readers.count(params)`, checked. */
+function readerCountOf({ scenario, params, origin }: WorkersInput): number {
+  const readers = scenario.readers
+  if (!readers) return 0
+  const site = `readers.count() in ${origin}`
+  const count = callScenarioCode(site, () => readers.count(params))
+  if (!Number.isInteger(count) || count < 0) throw new ScenarioCodeError(`${site} returned ${shown(count)}; it must return a whole number of readers (0 for none)`)
+  return count
 }
 
 /** One reader: reads over and over on its own connection while the workers write. */
 async function read(input: WorkersInput, reader: number, session: Session, writing: () => boolean): Promise<void> {
-  const { scenario, params, config, recorder, signal } = input
+  const { scenario, params, config, recorder, watchdog } = input
   const readers = scenario.readers
   if (!readers) return
+  const watch = watchdog.watch()
   const ctx = {
     dialect: input.target.dialect,
-    db: session,
+    db: watch.wrap(session),
     params,
     reader,
     iteration: 0,
@@ -178,20 +214,23 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
     rng: createRng(config.seed, 1_000_000 + reader),
     note: (name: string, detail: string) => recorder.note(name, detail),
   }
+  const site = `readers.read() in ${input.origin}`
+  const readOnce = () => readers.read(ctx)
   try {
-    for (let i = 0; writing() && !signal?.aborted; i++) {
+    for (let i = 0; writing() && !watchdog.stopped; i++) {
       ctx.iteration = i
       try {
-        await readers.read(ctx)
+        await watch.run(site, readOnce)
         recorder.reads++
       } catch (error) {
+        if (stopsTheRun(error)) throw scenarioThrew(site, error)
         recorder.readErrors++
         recorder.sampleError(`reader: ${messageOf(error)}`)
         if (classifyError(error) === 'connection') return
       }
     }
   } finally {
-    await session.close()
+    await settleWithin(session.close(), watchdog.graceMs)
   }
 }
 

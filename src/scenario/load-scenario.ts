@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { messageOf, UsageError } from '../errors.js'
+import { formatDuration } from '../duration.js'
+import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, UsageError } from '../errors.js'
 import { packageRoot } from '../package-root.js'
 import { BUILTIN_SCENARIOS } from './builtin.js'
 import type { Params, Scenario } from './define-scenario.js'
@@ -11,18 +12,31 @@ import { validateScenario } from './validate-scenario.js'
 export interface LoadedScenario {
   readonly scenario: Scenario<Params, unknown>
   readonly sqlDir: string
+  /**
+   * Where its code comes from, for messages about that code (`strategy 'x' run() in <origin> threw …`):
+   * the file's absolute path, `the built-in scenario double-booking`, or `the scenario object 'counter'`.
+   */
+  readonly origin: string
 }
+
+/**
+ * How long a scenario file may take to load: its top-level code and its imports. Loading a module
+ * takes milliseconds; only top-level code awaiting something that never comes takes this long.
+ */
+export const LOAD_BOUND_MS = 30_000
 
 /**
  * Loads a scenario from a built-in name (`double-booking`), a file path (`./my-scenario.js`, whose
  * schema lives in `sql/` beside it), or an object made with `defineScenario` (schema under `./sql`).
+ * Aborting `signal` while a file is loading rejects with InterruptedError.
  */
-export async function loadScenario(ref: string | Scenario<any, any>): Promise<LoadedScenario> {
+export async function loadScenario(ref: string | Scenario<any, any>, options: { readonly signal?: AbortSignal | undefined } = {}): Promise<LoadedScenario> {
   if (typeof ref !== 'string') {
-    return { scenario: validateScenario(ref, 'the scenario object'), sqlDir: resolve('sql') }
+    const scenario = validateScenario(ref, 'the scenario object')
+    return { scenario, sqlDir: resolve('sql'), origin: `the scenario object '${scenario.name}'` }
   }
   const builtin = BUILTIN_SCENARIOS[ref]
-  if (builtin) return { scenario: (await builtin()).default, sqlDir: join(packageRoot(), 'sql') }
+  if (builtin) return { scenario: (await builtin()).default, sqlDir: join(packageRoot(), 'sql'), origin: `the built-in scenario ${ref}` }
   if (!looksLikePath(ref)) {
     throw new UsageError(`unknown scenario '${ref}'; valid: ${Object.keys(BUILTIN_SCENARIOS).join(', ')}, or a path to a scenario file`)
   }
@@ -30,12 +44,34 @@ export async function loadScenario(ref: string | Scenario<any, any>): Promise<Lo
   if (!existsSync(file)) throw new UsageError(`no scenario file at ${file}`)
   let module: { default?: unknown }
   try {
-    module = await import(pathToFileURL(file).href)
+    module = await importWithin(file, options.signal)
   } catch (error) {
+    if (error instanceof RacebenchError) throw error
     const hint = extname(file) === '.ts' ? ' (compile it to .js first, or run racebench under tsx)' : ''
     throw new UsageError(`cannot load scenario file ${file}${hint}: ${messageOf(error).split('\n')[0]}`)
   }
-  return { scenario: validateScenario(module.default, file), sqlDir: join(dirname(file), 'sql') }
+  return { scenario: validateScenario(module.default, file), sqlDir: join(dirname(file), 'sql'), origin: file }
+}
+
+/**
+ * Imports a scenario file, giving up after LOAD_BOUND_MS or when `signal` aborts: a top-level `await`
+ * that never settles must not hang the run (nor end the process with Node's "unsettled top-level await").
+ */
+async function importWithin(file: string, signal: AbortSignal | undefined): Promise<{ default?: unknown }> {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort = () => {}
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ScenarioCodeError(`${file} did not finish loading within ${formatDuration(LOAD_BOUND_MS)}: does its top-level code await something that never finishes?`)), LOAD_BOUND_MS)
+    onAbort = () => reject(new InterruptedError())
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted) onAbort()
+  })
+  try {
+    return await Promise.race([import(pathToFileURL(file).href) as Promise<{ default?: unknown }>, stuck])
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
 }
 
 function looksLikePath(ref: string): boolean {

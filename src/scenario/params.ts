@@ -1,13 +1,16 @@
-import { UsageError } from '../errors.js'
+import { ScenarioCodeError, UsageError } from '../errors.js'
+import { callScenarioCode, shown } from './code-fault.js'
 import type { Params } from './define-scenario.js'
 
 /**
  * Applies `--param k=v` overrides (or an object, from the API) to a scenario's defaults.
  * A param whose default is a number only takes numbers; unknown names are refused with the valid ones.
+ * `origin` (where the scenario comes from) names it when its `validate` throws.
  */
 export function resolveParams<P extends Params>(
   scenario: { readonly name: string; readonly params: P; validate?(params: P): readonly string[] },
   overrides: Readonly<Record<string, string | number>> | readonly string[] | undefined,
+  origin = `the scenario '${scenario.name}'`,
 ): P {
   const problems: string[] = []
   const entries = Array.isArray(overrides) ? overrides.map((pair) => splitPair(pair, problems)) : Object.entries(overrides ?? {})
@@ -27,9 +30,19 @@ export function resolveParams<P extends Params>(
       resolved[name] = String(value)
     }
   }
-  if (problems.length === 0) problems.push(...(scenario.validate?.(resolved as P) ?? []))
+  if (problems.length === 0) problems.push(...validated(scenario, resolved as P, origin))
   if (problems.length > 0) throw new UsageError(problems.join('; '))
   return Object.freeze(resolved) as P
+}
+
+/** The problems a scenario's own `validate` finds; one that throws or answers something else is the scenario's fault. */
+function validated<P extends Params>(scenario: { validate?(params: P): readonly string[] }, params: P, origin: string): string[] {
+  const validate = scenario.validate
+  if (!validate) return []
+  const site = `validate() in ${origin}`
+  const problems: unknown = callScenarioCode(site, () => validate.call(scenario, params))
+  if (!Array.isArray(problems)) throw new ScenarioCodeError(`${site} returned ${shown(problems)}; it must return an array of problems, each a line for the user (empty when the params are fine)`)
+  return problems.map(String)
 }
 
 function splitPair(pair: string, problems: string[]): [string, string] | undefined {
