@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto'
+import { plural } from './check/plural.js'
 import { UsageError } from './errors.js'
-import { parseDuration } from './duration.js'
+import { formatDuration, parseDuration, type TimeUnit } from './duration.js'
+import { redisUrlProblem } from './target/redis-url.js'
 
-/** Isolation levels as users type them; `.choices()` in the CLI reuses this tuple. */
+/** Isolation levels as users type them; the CLI's help lists this tuple. */
 export const ISOLATION_LEVELS = ['read-committed', 'repeatable-read', 'serializable'] as const
 export type IsolationLevel = (typeof ISOLATION_LEVELS)[number]
 
@@ -20,7 +22,38 @@ export const DEFAULTS = {
   redis: 'redis://127.0.0.1:6379',
 } as const
 
-export const LIMITS = { workers: 512, maxRetries: 1_000 } as const
+export const LIMITS = { workers: 10_000, iterations: 10_000_000, maxRetries: 1_000, seed: 2 ** 31 - 1 } as const
+
+const HOUR_MS = 3_600_000
+
+/** A time option: the unit of a bare number, and the range it accepts. */
+export interface TimeOption {
+  readonly flag: string
+  readonly bareUnit: TimeUnit
+  readonly minMs: number
+  readonly maxMs: number
+}
+
+/**
+ * Every time option and its range. Each bound keeps the value inside what it is handed to: Node's
+ * timers (at most 2^31-1 ms, about 24.8 days: beyond it a timer fires after 1 ms, with a warning),
+ * PostgreSQL's lock_timeout and statement_timeout (int ms, at most 2^31-1, and
+ * idle_in_transaction_session_timeout gets twice --timeout), MySQL's lock_wait_timeout and
+ * MariaDB's max_statement_time (at most a year, in seconds). Within those: what a benchmark can use.
+ */
+export const TIME_OPTIONS = {
+  /** A soak of a day at most. */
+  duration: { flag: '--duration', bareUnit: 's', minMs: 1, maxMs: 24 * HOUR_MS },
+  think: { flag: '--think', bareUnit: 'ms', minMs: 0, maxMs: HOUR_MS },
+  /** Also every connect timeout: a server that takes an hour to answer is not going to. */
+  timeout: { flag: '--timeout', bareUnit: 's', minMs: 1, maxMs: HOUR_MS },
+  lockTtl: { flag: '--lock-ttl', bareUnit: 'ms', minMs: 1, maxMs: 24 * HOUR_MS },
+} as const satisfies Record<string, TimeOption>
+
+/** `0 to 1h`, `1ms to 24h`: a time option's range as the help and the errors show it. */
+export function timeRange(option: TimeOption): string {
+  return `${option.minMs === 0 ? '0' : formatDuration(option.minMs)} to ${formatDuration(option.maxMs)}`
+}
 
 /** The generic knobs of a run, as the CLI or the API hands them over: strings or numbers. */
 export interface RunFlags {
@@ -36,10 +69,18 @@ export interface RunFlags {
   timeout?: number | string | undefined
   maxRetries?: number | string | undefined
   keep?: boolean | undefined
+  /** Accept a run in which every operation ended in error (exit 0 instead of 7). */
+  allowErrors?: boolean | undefined
 }
 
 /** When the workers stop: after a number of operations each, or after a wall-clock time. */
 export type StopCondition = { readonly iterations: number } | { readonly durationMs: number }
+
+/** `8 workers × 50 iterations` or `1 worker for 20s`: how much work a run was asked for, in words. */
+export function describeWork(workers: number, stop: StopCondition): string {
+  const crew = plural(workers, 'worker')
+  return 'iterations' in stop ? `${crew} × ${plural(stop.iterations, 'iteration')}` : `${crew} for ${formatDuration(stop.durationMs)}`
+}
 
 /** A validated, frozen run configuration. Nothing downstream re-validates. */
 export interface RunConfig {
@@ -59,6 +100,8 @@ export interface RunConfig {
   readonly timeoutMs: number
   readonly maxRetries: number
   readonly keep: boolean
+  /** A run that tested nothing (every operation ended in error) is not a failure: `--allow-errors`. */
+  readonly allowErrors: boolean
 }
 
 /**
@@ -72,22 +115,18 @@ export function resolveConfig(flags: RunFlags): RunConfig {
 
   const workers = int('--workers', flags.workers, DEFAULTS.workers, 1, LIMITS.workers)
   const maxRetries = int('--max-retries', flags.maxRetries, DEFAULTS.maxRetries, 0, LIMITS.maxRetries)
-  const seed = int('--seed', flags.seed, randomInt(0, 2 ** 31), 0, 2 ** 31 - 1)
-  const thinkMs = parseTime('--think', flags.think, DEFAULTS.thinkMs, 'ms', problems)
-  const timeoutMs = parseTime('--timeout', flags.timeout, DEFAULTS.timeoutMs, 's', problems)
-  if (timeoutMs === 0) problems.push('--timeout must be more than 0 (it bounds every lock wait and statement)')
-  const lockTtlMs = parseTime('--lock-ttl', flags.lockTtl, DEFAULTS.lockTtlMs, 'ms', problems)
-  if (lockTtlMs === 0) problems.push('--lock-ttl must be more than 0')
+  const seed = int('--seed', flags.seed, randomInt(0, LIMITS.seed + 1), 0, LIMITS.seed)
+  const thinkMs = parseTime(TIME_OPTIONS.think, flags.think, DEFAULTS.thinkMs, problems)
+  const timeoutMs = parseTime(TIME_OPTIONS.timeout, flags.timeout, DEFAULTS.timeoutMs, problems)
+  const lockTtlMs = parseTime(TIME_OPTIONS.lockTtl, flags.lockTtl, DEFAULTS.lockTtlMs, problems)
 
   let stop: StopCondition = { iterations: DEFAULTS.iterations }
   if (flags.duration !== undefined && flags.iterations !== undefined) {
     problems.push('--iterations and --duration exclude each other: give one')
   } else if (flags.duration !== undefined) {
-    const durationMs = parseTime('--duration', flags.duration, 0, 's', problems)
-    if (durationMs === 0 && problems.length === 0) problems.push('--duration must be more than 0')
-    stop = { durationMs }
+    stop = { durationMs: parseTime(TIME_OPTIONS.duration, flags.duration, 0, problems) }
   } else {
-    stop = { iterations: int('--iterations', flags.iterations, DEFAULTS.iterations, 1, 10_000_000) }
+    stop = { iterations: int('--iterations', flags.iterations, DEFAULTS.iterations, 1, LIMITS.iterations) }
   }
 
   let isolation: IsolationLevel | undefined
@@ -96,6 +135,9 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     if ((ISOLATION_LEVELS as readonly string[]).includes(normalized)) isolation = normalized as IsolationLevel
     else problems.push(`--isolation '${flags.isolation}' is not one of: ${ISOLATION_LEVELS.join(', ')}`)
   }
+
+  const redisProblem = flags.redis === undefined ? undefined : redisUrlProblem(flags.redis)
+  if (redisProblem) problems.push(redisProblem)
 
   if (problems.length > 0) throw new UsageError(problems.join('; '))
   return Object.freeze({
@@ -110,6 +152,7 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     timeoutMs,
     maxRetries,
     keep: flags.keep ?? false,
+    allowErrors: flags.allowErrors ?? false,
   })
 }
 
@@ -130,18 +173,12 @@ function parseInteger(
   return n
 }
 
-function parseTime(
-  name: string,
-  value: number | string | undefined,
-  fallbackMs: number,
-  bareUnit: 'ms' | 's',
-  problems: string[],
-): number {
+/** A time option's value in ms; a value that is not a time, or out of its range, is a problem naming the range. */
+function parseTime(option: TimeOption, value: number | string | undefined, fallbackMs: number, problems: string[]): number {
   if (value === undefined) return fallbackMs
-  const ms = parseDuration(value, bareUnit)
-  if (ms === undefined) {
-    const example = bareUnit === 'ms' ? '10, 10ms or 0.5s' : '10s, 500ms, 2m or 10'
-    problems.push(`${name} must be a time like ${example}, got '${value}'`)
+  const ms = parseDuration(value, option.bareUnit)
+  if (ms === undefined || ms < option.minMs || ms > option.maxMs) {
+    problems.push(`${option.flag} must be a time from ${timeRange(option)}, like 500ms, 10s or 2m (a bare number is ${option.bareUnit}), got '${value}'`)
     return fallbackMs
   }
   return ms

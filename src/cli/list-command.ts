@@ -37,6 +37,6 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
 /** `racebench explain <scenario>` */
 export async function explainCommand(ref: string): Promise<number> {
   const { scenario } = await loadScenario(ref)
-  process.stdout.write(renderExplanation(scenario, styleFor(process.stdout)))
+  process.stdout.write(renderExplanation(scenario, styleFor(process.stdout), ref))
   return ExitCode.Ok
 }

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander'
 import { ExitCode, messageOf, RacebenchError } from '../errors.js'
-import { passwordOf, redact } from '../redact.js'
+import { redact, rememberSecretsOf } from '../redact.js'
+import { watchStdio } from './output.js'
 import { runProgram } from './program.js'
 
 /**
@@ -8,6 +9,7 @@ import { runProgram } from './program.js'
  * our own errors print their message, anything else is a bug and says how to see its stack.
  */
 async function main(argv: readonly string[]): Promise<void> {
+  const stdout = watchStdio() // before anything is written, so no failed write goes unnoticed
   const debug = argv.includes('--debug')
   const secrets = secretsIn(argv)
   let code: number
@@ -16,9 +18,14 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     code = report(error, debug, secrets)
   }
-  // Flush stdout (a pipe may still hold the JSON) before exiting: some handle (an embedded
-  // server's log stream) must not keep the process alive, nor decide its code.
-  process.stdout.write('', () => process.exit(code))
+  // Wait until stdout has everything (a pipe may still hold the JSON): a result, list or help that
+  // could not be written is a failure of its own (exit 6), whatever the command answered. Then exit:
+  // some handle (an embedded server's log stream) must not keep the process alive, nor decide its code.
+  code = await stdout.settle().then(
+    () => code,
+    (error: unknown) => report(error, debug, secrets),
+  )
+  process.exit(code)
 }
 
 function report(error: unknown, debug: boolean, secrets: readonly string[]): number {
@@ -34,9 +41,17 @@ function report(error: unknown, debug: boolean, secrets: readonly string[]): num
   return ExitCode.Internal
 }
 
-/** Passwords typed on the command line (in --db URLs), masked in everything we print. */
+/**
+ * Secrets typed on the command line, masked in everything we print: those of every URL (`--db URL`,
+ * `--db=URL`, `--redis …`), and anything given to `--db` or `--redis` even when it is no valid URL.
+ */
 function secretsIn(argv: readonly string[]): string[] {
-  return argv.flatMap((arg) => (arg.includes('://') ? [passwordOf(arg.replace(/^--[\w-]+=/, ''))] : [])).filter((p): p is string => !!p)
+  const urlOptions = new Set(['--db', '--redis'])
+  return argv.flatMap((arg, index) => {
+    const value = arg.replace(/^--[\w-]+=/, '')
+    const givenToUrlOption = urlOptions.has(arg.split('=')[0] ?? '') || urlOptions.has(argv[index - 1] ?? '')
+    return givenToUrlOption || value.includes('://') ? rememberSecretsOf(value) : []
+  })
 }
 
 await main(process.argv)

@@ -1,32 +1,46 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Command, Option } from 'commander'
-import { DEFAULTS, ISOLATION_LEVELS } from '../config.js'
+import { Command } from 'commander'
+import { DEFAULTS, ISOLATION_LEVELS, LIMITS, TIME_OPTIONS, timeRange, type TimeOption } from '../config.js'
+import { formatDuration } from '../duration.js'
 import { packageRoot } from '../package-root.js'
+import { BUILTIN_SCENARIOS } from '../scenario/builtin.js'
+import { explainUsageErrors } from './usage-errors.js'
 
 /** `--param rooms=3 --param nights=2` → ['rooms=3', 'nights=2']. */
-const collect = (value: string, previous: string[]) => [...previous, value]
+const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** `a, b,c` → ['a', 'b', 'c'] */
 const splitList = (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean)
+
+/**
+ * ` (default: 10s)`. Defaults are written into the descriptions, not handed to commander: it would
+ * quote some and not others, and pass them on as if the user had typed them. config.ts applies them.
+ */
+const byDefault = (value: string | number) => ` (default: ${value})`
+
+/** `1ms to 1h; a bare number is s`: a time option's range and unit, as config.ts checks them. */
+const timeHint = (option: TimeOption) => `${timeRange(option)}; a bare number is ${option.bareUnit}`
 
 /** The options `run` and `compare` share: where to run, how hard, and how to report. */
 function addRunOptions(command: Command): Command {
   return command
     .option('--db <url>', 'postgres://… or mysql://… (mariadb://…) user:password@host:port/database (default: an embedded PostgreSQL)')
     .option('--redis <url>', `Redis for strategies that need it (default: ${DEFAULTS.redis} if it answers)`)
-    .option('--lock-ttl <ms>', 'lease time of Redis locks', `${DEFAULTS.lockTtlMs / 1000}s`)
-    .option('-w, --workers <n>', 'concurrent workers, each on its own connection', String(DEFAULTS.workers))
-    .option('-n, --iterations <n>', `operations per worker (default: ${DEFAULTS.iterations})`)
-    .option('-d, --duration <time>', 'run for a time instead, e.g. 10s or 2m')
-    .option('--think <ms>', 'pause between check and act, widening the race window', String(DEFAULTS.thinkMs))
-    .addOption(new Option('--isolation <level>', "run each operation in a transaction at this level (default: the engine's)").choices(ISOLATION_LEVELS))
-    .option('-p, --param <name=value>', 'set a scenario param, e.g. rooms=3 (repeatable)', collect, [])
-    .option('--seed <n>', 'seed for key choice, to repeat a run (default: random, printed)')
-    .option('--timeout <time>', 'lock and statement timeout on every connection', `${DEFAULTS.timeoutMs / 1000}s`)
-    .option('--max-retries <n>', 'retries per operation for strategies that retry', String(DEFAULTS.maxRetries))
+    .option('--lock-ttl <time>', `lease time of Redis locks, ${timeHint(TIME_OPTIONS.lockTtl)}${byDefault(formatDuration(DEFAULTS.lockTtlMs))}`)
+    .option('-w, --workers <n>', `concurrent workers, each on its own connection, 1 to ${LIMITS.workers}${byDefault(DEFAULTS.workers)}`)
+    .option('-n, --iterations <n>', `operations per worker, 1 to ${LIMITS.iterations}${byDefault(DEFAULTS.iterations)}`)
+    .option('-d, --duration <time>', `run for a time instead, e.g. 10s or 2m, ${timeHint(TIME_OPTIONS.duration)}`)
+    .option('--think <time>', `pause between check and act, widening the race window, ${timeHint(TIME_OPTIONS.think)}${byDefault(formatDuration(DEFAULTS.thinkMs))}`)
+    // Not commander's .choices(): config.ts also takes `READ COMMITTED` and `read_committed`, and reports a bad level with the other problems.
+    .option('--isolation <level>', `run each operation in a transaction at this level: ${ISOLATION_LEVELS.join(', ')}${byDefault("the engine's")}`)
+    .option('-p, --param <name=value>', 'set a scenario param, e.g. rooms=3 (repeatable)', collect)
+    .option('--seed <n>', `seed for key choice, to repeat a run, 0 to ${LIMITS.seed}${byDefault('random, printed')}`)
+    .option('--timeout <time>', `lock and statement timeout on every connection, ${timeHint(TIME_OPTIONS.timeout)}${byDefault(formatDuration(DEFAULTS.timeoutMs))}`)
+    .option('--max-retries <n>', `retries per operation for strategies that retry, 0 to ${LIMITS.maxRetries}${byDefault(DEFAULTS.maxRetries)}`)
     .option('--json', 'print the result as JSON on stdout')
     .option('--keep', "keep the run's schema instead of dropping it")
+    .option('--allow-errors', 'exit 0 even when every operation ended in error (default: exit 7, nothing was tested)')
     .option('--debug', 'log diagnostics and stack traces to stderr')
 }
 
@@ -41,7 +55,6 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
     .description('Make database race conditions visible and measurable.')
     .version(version)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`racebench: ${text.replace(/^error: /, '')}`) })
     .showSuggestionAfterError()
 
   addRunOptions(
@@ -52,7 +65,7 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
       .option('-s, --strategy <name>', "the strategy to run (default: the scenario's first, `none`)"),
   ).action(async (scenario: string, options) => {
     const { runCommand } = await import('./run-command.js')
-    exitCode = await runCommand(scenario, options, secrets)
+    exitCode = await runCommand(scenario, { ...options, param: options.param ?? [] }, secrets)
   })
 
   addRunOptions(
@@ -63,7 +76,7 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
       .option('--strategies <names>', 'comma-separated strategies to compare (default: every one the engine supports)', splitList),
   ).action(async (scenario: string, options) => {
     const { compareCommand } = await import('./compare-command.js')
-    exitCode = await compareCommand(scenario, options, secrets)
+    exitCode = await compareCommand(scenario, { ...options, param: options.param ?? [] }, secrets)
   })
 
   program
@@ -84,6 +97,20 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
       exitCode = await explainCommand(scenario)
     })
 
+  program
+    .command('clean')
+    .description('list what killed runs left behind (embedded servers and folders, schemas, databases, Redis keys) and remove it with --yes')
+    .option('--db <url>', 'also look for racebench schemas (postgres://…) or databases (mysql://…) on this server')
+    .option('--redis <url>', 'also look for racebench keys on this Redis')
+    .option('--yes', 'remove the leftovers (default: only list them)')
+    .option('--json', 'print what was found and removed as JSON')
+    .option('--debug', 'stack traces on stderr')
+    .action(async (options: { db?: string; redis?: string; yes?: boolean; json?: boolean }) => {
+      const { cleanCommand } = await import('./clean-command.js')
+      exitCode = await cleanCommand(options, secrets)
+    })
+
+  explainUsageErrors(program, { scenario: `built-in scenarios: ${Object.keys(BUILTIN_SCENARIOS).join(', ')}, or a path to a scenario file` })
   await program.parseAsync([...argv])
   return exitCode
 }

@@ -1,6 +1,7 @@
 import Table from 'cli-table3'
 import type { ChalkInstance } from 'chalk'
 import type { Comparison } from '../compare.js'
+import { nothingTestedLines } from './nothing-tested.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
 
@@ -44,6 +45,7 @@ export function renderComparison(comparison: Comparison, style: ChalkInstance): 
   ]
   for (const { strategy, result } of comparison.strategies) {
     for (const invariant of result.invariants.filter((i) => !i.held)) lines.push(style.red(`  ✘ ${strategy}: ${invariant.name}: ${invariant.detail}`))
+    lines.push(...nothingTestedLines(result, style, strategy))
   }
   for (const { strategy, reason } of comparison.skipped) lines.push(style.dim(`  skipped ${strategy}: ${reason}`))
   lines.push('', verdict(comparison, style))

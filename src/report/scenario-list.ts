@@ -1,34 +1,83 @@
 import type { ChalkInstance } from 'chalk'
-import { expectationOf, expectationsOf, type Params, type Scenario, type StrategyEnvironment } from '../scenario/define-scenario.js'
+import { expectationOf, expectationsOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from '../scenario/define-scenario.js'
 import { DIALECTS } from '../target/session.js'
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 
-/** `racebench list`: every scenario, its params and its strategies with their summaries. */
-export function renderScenarioList(scenarios: readonly Scenario<Params, unknown>[], style: ChalkInstance): string {
+type AnyScenario = Scenario<Params, unknown>
+type AnyStrategy = Strategy<Params, unknown>
+
+/** `racebench list`: every scenario, its params and its strategies with their summaries, one line each. */
+export function renderScenarioList(scenarios: readonly AnyScenario[], style: ChalkInstance): string {
   return scenarios.map((scenario) => describeScenario(scenario, style)).join('\n\n') + '\n'
 }
 
-/** `racebench explain <scenario>`: the same, preceded by the incident the scenario comes from. */
-export function renderExplanation(scenario: Scenario<Params, unknown>, style: ChalkInstance): string {
-  return `${describeScenario(scenario, style)}\n\n${wrap(scenario.story, 100)}\n\ninvariants: ${Object.keys(scenario.invariants).join('; ')}\n`
+/**
+ * `racebench explain <scenario>`: the incident first, then how each strategy meets it and whether it
+ * holds, what racebench checks, the knobs, and the commands to see it happen. `ref` is the scenario
+ * as the user named it (a built-in name or a file path), for those commands.
+ */
+export function renderExplanation(scenario: AnyScenario, style: ChalkInstance, ref = scenario.name): string {
+  const strategies = Object.entries(scenario.strategies).map(([name, strategy]) => {
+    const { expected, caveat } = verdictOf(strategy)
+    const tags = [expected === 'safe' ? style.green('safe') : style.red('unsafe'), ...(caveat ? [style.yellow(caveat)] : []), ...requirementsOf(strategy)]
+    const notOn = Object.entries(strategy.unsupportedOn ?? {}).map(([dialect, why]) => `not on ${dialect}: ${why}`)
+    return [`  ${style.bold(name)} (${tags.join('; ')})`, ...[strategy.summary, ...notOn].map((text) => wrap(text, 100, '    '))].join('\n')
+  })
+  const params = Object.entries(scenario.params).map(([name, value]) => `${name}=${value}`)
+  const unsafe = Object.keys(scenario.strategies).find((name) => verdictOf(scenario.strategies[name]!).expected === 'unsafe')
+  const safe = Object.keys(scenario.strategies).find((name) => verdictOf(scenario.strategies[name]!).expected === 'safe')
+  const tries = [
+    ...(unsafe ? [[`racebench run ${ref} -s ${unsafe}`, 'an unsafe strategy: watch an invariant break']] : []),
+    ...(safe ? [[`racebench run ${ref} -s ${safe}`, 'a safe one: every invariant holds']] : []),
+    [`racebench compare ${ref}`, 'every strategy side by side'],
+  ]
+  const width = Math.max(...tries.map(([command]) => command!.length))
+  return [
+    `${style.bold(scenario.name)}: ${scenario.summary}`,
+    '',
+    wrap(scenario.story, 100),
+    '',
+    style.bold('strategies') + style.dim(' (safe or not in a plain run on PostgreSQL, then where an engine or level differs)'),
+    ...strategies,
+    '',
+    style.bold('invariants') + style.dim(' (checked after every run)'),
+    ...Object.keys(scenario.invariants).map((name) => `  ${name}`),
+    ...(scenario.readers ? ['', `${style.bold('readers')}: ${scenario.readers.summary}`] : []),
+    '',
+    `${style.bold('params')}: ${params.join(' ') || '(none)'}${params.length ? style.dim(' (change with --param name=value)') : ''}`,
+    '',
+    style.bold('try'),
+    ...tries.map(([command, why]) => `  ${command!.padEnd(width)}  ${style.dim(`# ${why}`)}`),
+  ].join('\n') + '\n'
 }
 
-function describeScenario(scenario: Scenario<Params, unknown>, style: ChalkInstance): string {
+function describeScenario(scenario: AnyScenario, style: ChalkInstance): string {
   const params = Object.entries(scenario.params).map(([name, value]) => `${name}=${value}`).join(' ')
   const names = Object.keys(scenario.strategies)
   const width = Math.max(...names.map((name) => name.length))
   const strategies = Object.entries(scenario.strategies).map(([name, strategy]) => {
-    // The headline is a plain `run` on PostgreSQL; every engine and --isolation level where it differs
-    // is named after the summary.
-    const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
-    const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
-    const caveat = exceptions ? style.yellow(` (${expected === 'safe' ? 'unsafe' : 'safe'} ${exceptions})`) : ''
-    const requires = strategy.requires?.length ? style.dim(` [needs ${strategy.requires.join(', ')}]`) : ''
+    const { expected, caveat } = verdictOf(strategy)
+    const requires = requirementsOf(strategy).map((needs) => style.dim(` [${needs}]`))
     const unsupported = Object.entries(strategy.unsupportedOn ?? {}).map(([dialect, why]) => style.dim(`\n  ${' '.repeat(width)}  not on ${dialect}: ${why}`))
-    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${caveat}${requires}${unsupported.join('')}`
+    const marked = caveat ? style.yellow(` (${caveat})`) : ''
+    return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${marked}${requires.join('')}${unsupported.join('')}`
   })
   const readers = scenario.readers ? [style.dim(`  readers: ${scenario.readers.summary}`)] : []
   return [`${style.bold(scenario.name)}: ${scenario.summary}`, style.dim(`  params: ${params || '(none)'}`), ...readers, ...strategies].join('\n')
+}
+
+/**
+ * A strategy's headline (a plain `run` on PostgreSQL), and every engine and --isolation level where
+ * it is the other way round: `unsafe at repeatable-read on postgres`.
+ */
+function verdictOf(strategy: AnyStrategy): { expected: Expectation; caveat: string } {
+  const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
+  const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
+  return { expected, caveat: exceptions ? `${expected === 'safe' ? 'unsafe' : 'safe'} ${exceptions}` : '' }
+}
+
+function requirementsOf(strategy: AnyStrategy): string[] {
+  return strategy.requires?.length ? [`needs ${strategy.requires.join(', ')}`] : []
 }
 
 /** `at repeatable-read on postgres, at serializable`: levels in order, engines named only when not all. */
@@ -41,14 +90,15 @@ function describeExceptions(exceptions: readonly { env: StrategyEnvironment }[])
     .join(', ')
 }
 
-function wrap(text: string, width: number): string {
+/** Wraps text at `width` columns, every line starting with `indent`. */
+function wrap(text: string, width: number, indent = ''): string {
   const lines: string[] = []
   let line = ''
   for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line)
+    if (line && indent.length + line.length + word.length + 1 > width) {
+      lines.push(indent + line)
       line = word
     } else line = line ? `${line} ${word}` : word
   }
-  return [...lines, line].join('\n')
+  return [...lines, indent + line].join('\n')
 }

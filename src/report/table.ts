@@ -1,9 +1,11 @@
 import Table from 'cli-table3'
 import type { ChalkInstance } from 'chalk'
+import { plural } from '../check/plural.js'
 import { formatDuration } from '../duration.js'
 import { OUTCOMES, type Outcome } from '../history/outcome.js'
 import type { LatencySummary } from '../metrics/latency.js'
 import type { RunResult } from '../run-result.js'
+import { nothingTestedLines } from './nothing-tested.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
 
@@ -12,7 +14,7 @@ import { mark, tableLook } from './style.js'
  * errors and one line per invariant. Pure: result in, text out (autocannon's printResult).
  */
 export function renderRunTable(result: RunResult, style: ChalkInstance): string {
-  const lines = [...header(result, style), '', outcomeTable(result, style), ...summary(result, style), '', ...invariants(result, style), '', verdict(result, style)]
+  const lines = [...header(result, style), '', outcomeTable(result, style), ...summary(result, style), '', ...invariants(result, style), '', verdict(result, style), ...nothingTestedLines(result, style)]
   return lines.join('\n') + '\n'
 }
 
@@ -56,7 +58,7 @@ function latencyCells(count: number, latency: LatencySummary): string[] {
 function summary(r: RunResult, style: ChalkInstance): string[] {
   const total = OUTCOMES.reduce((sum, outcome) => sum + r.outcomes[outcome], 0)
   const lines = [
-    `${total} operations in ${formatDuration(Math.round(r.durationMs))} · ${style.bold(`${r.opsPerSec} ops/s`)} · mean ${formatMs(r.latencyMs.mean)} ms · ${r.retries} retries`,
+    `${plural(total, 'operation')} in ${formatDuration(Math.round(r.durationMs))} · ${style.bold(`${r.opsPerSec} ops/s`)} · mean ${formatMs(r.latencyMs.mean)} ms · ${plural(r.retries, 'retry', 'retries')}`,
   ]
   if (r.locks) {
     const { acquired, notAcquired, lost, waitMs } = r.locks
@@ -64,7 +66,7 @@ function summary(r: RunResult, style: ChalkInstance): string[] {
     const wait = `wait p50 ${formatMs(waitMs.p50)} · p95 ${formatMs(waitMs.p95)} · p99 ${formatMs(waitMs.p99)} · max ${formatMs(waitMs.max)} ms`
     lines.push(`locks: ${[`${acquired} acquired`, ...missed.filter(Boolean)].join(', ')} · ${wait}`)
   }
-  if (r.reads > 0 || r.readErrors > 0) lines.push(`readers: ${r.reads} reads${r.readErrors > 0 ? style.red(`, ${r.readErrors} failed`) : ''}`)
+  if (r.reads > 0 || r.readErrors > 0) lines.push(`readers: ${plural(r.reads, 'read')}${r.readErrors > 0 ? style.red(`, ${r.readErrors} failed`) : ''}`)
   for (const [name, { count, samples }] of Object.entries(r.observations)) {
     lines.push(`observed ${name} ×${count}${samples[0] ? `, e.g. ${samples[0]}` : ''}`)
   }
@@ -80,9 +82,9 @@ function invariants(r: RunResult, style: ChalkInstance): string[] {
 
 function verdict(r: RunResult, style: ChalkInstance): string {
   const count = r.invariants.length
-  if (r.violations === 0) return style.green(`✔ all ${count} invariants held`)
+  if (r.violations === 0) return style.green(count === 1 ? '✔ the 1 invariant held' : `✔ all ${count} invariants held`)
   const note = r.expect === 'unsafe' ? ` (as expected: '${r.strategy}' is unsafe)` : ` ('${r.strategy}' is meant to be safe)`
-  return style.red(`✘ ${r.violations} of ${count} invariants violated`) + note
+  return style.red(`✘ ${r.violations} of ${plural(count, 'invariant')} violated`) + note
 }
 
 function share(count: number, total: number): string {

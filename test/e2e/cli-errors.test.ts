@@ -28,7 +28,7 @@ describe('exit code 2: usage errors name the valid choices', () => {
     const run = await runCli(['run', 'double-booking', '--workers', '0', '--think', 'soon', '--param', 'rooms=0'])
     expect(run.code).toBe(2)
     expectOneLine(run)
-    expect(run.stderr).toContain('--workers must be a whole number from 1 to 512')
+    expect(run.stderr).toContain('--workers must be a whole number from 1 to 10000')
     expect(run.stderr).toContain("--think must be a time")
   })
 

@@ -8,7 +8,7 @@ describe('the default path: an embedded PostgreSQL', () => {
   it('runs double-booking end to end, shows the race, and leaves nothing behind', async () => {
     const before = embeddedDirs()
     const run = await runCli(['run', 'double-booking'])
-    expect(run.stderr).toBe('')
+    expect(run.stderr).toMatch(/^racebench: running [^\n]+\n$/) // off a terminal: only the start line
     expect(run.code).toBe(1) // `none`, the default strategy, violates the invariant
     expect(run.stdout).toMatch(/^double-booking · strategy none \(unsafe\) · PostgreSQL [\d.]+ \(embedded\) · read committed$/m)
     expect(run.stdout).toMatch(/^│ ok\s+│\s+\d+ │/m)

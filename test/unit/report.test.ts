@@ -3,6 +3,12 @@ import { Chalk } from 'chalk'
 import type { RunResult } from '../../src/run-result.js'
 import { renderRunTable } from '../../src/report/table.js'
 import { styleFor } from '../../src/report/style.js'
+import { renderExplanation, renderScenarioList } from '../../src/report/scenario-list.js'
+import { showProgress } from '../../src/report/progress.js'
+import { createRunEmitter } from '../../src/runner/events.js'
+import { BUILTIN_SCENARIOS } from '../../src/scenario/builtin.js'
+
+const { default: doubleBooking } = await BUILTIN_SCENARIOS['double-booking']!()
 
 const latency = { mean: 1.5, p50: 1.2, p95: 3.4, p99: 5.6, max: 9.1 }
 const none = { mean: 0, p50: 0, p95: 0, p99: 0, max: 0 }
@@ -23,6 +29,7 @@ const result: RunResult = {
   errorsByClass: { serialization: 0, deadlock: 0, 'lock-timeout': 0, unique: 0, connection: 0, other: 5 },
   errorSamples: ['relation "bookings" does not exist'],
   durationMs: 1280,
+  connectMs: 40,
   opsPerSec: 312.5,
   latencyMs: latency,
   latencyMsByOutcome: { ok: latency, rejected: latency, conflict: none, error: latency, unknown: none },
@@ -36,6 +43,7 @@ const result: RunResult = {
     { name: 'active bookings = ok outcomes', held: true, detail: '30 active bookings, 30 acknowledged' },
   ],
   violations: 1,
+  nothingTested: false,
 }
 
 describe('renderRunTable', () => {
@@ -67,5 +75,101 @@ describe('renderRunTable', () => {
     expect(styleFor({ isTTY: false }, {}).level).toBe(0)
     expect(styleFor({ isTTY: true }, { NO_COLOR: '1' }).level).toBe(0)
     expect(styleFor({ isTTY: true }, {}).level).toBe(1)
+  })
+})
+
+describe('counts in words', () => {
+  const plain = new Chalk({ level: 0 })
+  const one = { ...result.invariants[1]!, held: true }
+  const single: RunResult = {
+    ...result,
+    workers: 1,
+    iterations: 1,
+    outcomes: { ok: 1, rejected: 0, conflict: 0, error: 0, unknown: 0 },
+    retries: 1,
+    reads: 1,
+    invariants: [one],
+    violations: 0,
+  }
+
+  it('says one invariant, one operation, one retry, one worker', () => {
+    const text = renderRunTable(single, plain)
+    expect(text).toContain('✔ the 1 invariant held')
+    expect(text).not.toContain('all 1 invariants')
+    expect(text).toContain('1 operation in 1.28s')
+    expect(text).toContain('· 1 retry')
+    expect(text).toContain('1 worker × 1 iteration · think 10ms')
+    expect(text).toContain('readers: 1 read')
+    expect(text).not.toMatch(/\b1 (operations|retries|workers|iterations|reads|invariants)\b/)
+  })
+
+  it('says one of one invariant violated', () => {
+    const text = renderRunTable({ ...single, invariants: [{ ...one, held: false }], violations: 1 }, plain)
+    expect(text).toContain("✘ 1 of 1 invariant violated (as expected: 'none' is unsafe)")
+  })
+
+  it('keeps the plural for many', () => {
+    const text = renderRunTable({ ...result, invariants: result.invariants.map((i) => ({ ...i, held: true })), violations: 0 }, plain)
+    expect(text).toContain('✔ all 2 invariants held')
+    expect(text).toContain('400 operations in 1.28s')
+  })
+})
+
+describe('explain', () => {
+  const plain = new Chalk({ level: 0 })
+  const text = renderExplanation(doubleBooking, plain)
+
+  it('tells the story first, then each strategy with what it does, invariants, params and what to try', () => {
+    const order = ['double-booking: ', '\nA hotel booking API', '\nstrategies', '\n  none (unsafe; safe at serializable)', '\ninvariants', '\n  no double booking', '\nparams: rooms=5 nights=5', '\ntry\n']
+    const at = order.map((part) => text.indexOf(part))
+    expect(at.every((index) => index >= 0)).toBe(true)
+    expect(at).toEqual([...at].sort((a, b) => a - b))
+    expect(text).toContain('  redis-lock (safe; needs redis)')
+    expect(text).toMatch(/^ {2}racebench run double-booking -s none +# an unsafe strategy/m)
+    expect(text).toMatch(/^ {2}racebench compare double-booking +# /m)
+  })
+
+  it('does not repeat the list', () => {
+    const list = renderScenarioList([doubleBooking], plain)
+    const listLines = list.split('\n').slice(1).filter((line) => line.trim())
+    for (const line of listLines) expect(text).not.toContain(line)
+  })
+
+  it('names a scenario file as the user did', () => {
+    expect(renderExplanation(doubleBooking, plain, './my-scenario.js')).toContain('racebench compare ./my-scenario.js')
+  })
+})
+
+describe('progress off a terminal', () => {
+  function capture(isTTY: boolean, columns = 200) {
+    const written: string[] = []
+    const events = createRunEmitter()
+    showProgress(events, { isTTY, columns, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream)
+    return { events, written }
+  }
+
+  it('prints the running line once, and nothing else', () => {
+    const { events, written } = capture(false)
+    events.emit('phase', 'starting an embedded PostgreSQL')
+    events.emit('phase', 'running double-booking (none) with 8 workers for 20s on PostgreSQL 15.19')
+    events.emit('start', { workers: 8 })
+    events.emit('tick', { elapsedMs: 1_000, completed: 10, outcomes: { ok: 1, rejected: 9, conflict: 0, error: 0, unknown: 0 }, retries: 0 })
+    events.emit('phase', 'checking invariants')
+    events.emit('phase', 'cleaning up')
+    expect(written).toEqual(['racebench: running double-booking (none) with 8 workers for 20s on PostgreSQL 15.19\n'])
+  })
+
+  it('on a terminal, rewrites one line in place', () => {
+    const { events, written } = capture(true)
+    events.emit('tick', { elapsedMs: 1_000, completed: 1, outcomes: { ok: 1, rejected: 0, conflict: 0, error: 0, unknown: 0 }, retries: 0 })
+    expect(written).toEqual(['\r\x1b[Kracebench: running 1s · 1 op · ok 1 · rejected 0 · conflict 0 · error 0 · unknown 0 · retries 0'])
+  })
+
+  it('on a narrow terminal, cuts the line to its width, so it can still be rewritten', () => {
+    const { events, written } = capture(true, 40)
+    events.emit('phase', 'running double-booking (none) with 8 workers for 20s on PostgreSQL 15.19')
+    expect(written).toHaveLength(1)
+    expect(written[0]).toMatch(/^\r\x1b\[Kracebench: running double-booking/)
+    expect(written[0]!.length).toBe('\r\x1b[K'.length + 39)
   })
 })
