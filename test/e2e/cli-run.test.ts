@@ -1,26 +1,28 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { PG_URL, probePostgres } from '../support/services.js'
-import { embeddedDirs, embeddedServers, runCli, startCli } from '../support/cli.js'
+import { embeddedDirs, embeddedServers, privateTmpdir, runCli, startCli } from '../support/cli.js'
 
 const postgres = await probePostgres()
 
 describe('the default path: an embedded PostgreSQL', () => {
+  const tmp = privateTmpdir('cli-run')
+  afterAll(() => tmp.remove())
+  /** What is left of this file's embedded servers: folders and processes. */
+  const leftovers = async () => [...embeddedDirs(tmp.path), ...(await embeddedServers()).filter((line) => line.includes(tmp.path))]
+
   it('runs double-booking end to end, shows the race, and leaves nothing behind', async () => {
-    const before = embeddedDirs()
-    const run = await runCli(['run', 'double-booking'])
+    const run = await runCli(['run', 'double-booking'], { TMPDIR: tmp.path })
     expect(run.stderr).toMatch(/^racebench: running [^\n]+\n$/) // off a terminal: only the start line
     expect(run.code).toBe(1) // `none`, the default strategy, violates the invariant
     expect(run.stdout).toMatch(/^double-booking · strategy none \(unsafe\) · PostgreSQL [\d.]+ \(embedded\) · read committed$/m)
     expect(run.stdout).toMatch(/^│ ok\s+│\s+\d+ │/m)
     expect(run.stdout).toMatch(/^ {2}✘ no double booking: room \d+ on night \d+ has \d+ active bookings/m)
     expect(run.stdout).toContain('✘ 1 of 2 invariants violated')
-    expect(embeddedDirs().filter((dir) => !before.includes(dir))).toEqual([])
-    expect(await embeddedServers()).toEqual([])
+    expect(await leftovers()).toEqual([])
   })
 
   it('Ctrl-C stops the run, cleans up and exits 130', async () => {
-    const before = embeddedDirs()
-    const { child, done } = startCli(['run', 'double-booking', '--duration', '60s', '--debug'])
+    const { child, done } = startCli(['run', 'double-booking', '--duration', '60s', '--debug'], { TMPDIR: tmp.path })
     // Wait until the server is up and the workers run, then interrupt the CLI alone.
     await new Promise<void>((resolve) => {
       const onData = (chunk: Buffer) => {
@@ -35,8 +37,7 @@ describe('the default path: an embedded PostgreSQL', () => {
     const run = await done
     expect(run.code).toBe(130)
     expect(run.stderr).toContain('racebench: interrupted')
-    expect(embeddedDirs().filter((dir) => !before.includes(dir))).toEqual([])
-    expect(await embeddedServers()).toEqual([])
+    expect(await leftovers()).toEqual([])
   })
 })
 

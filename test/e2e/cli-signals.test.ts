@@ -1,11 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { EMBEDDED_DIR_PREFIX } from '../../src/target/embedded.js'
-import { embeddedServers, startCli, type CliRun } from '../support/cli.js'
+import { embeddedDirs, embeddedServers, privateTmpdir, startCli, type CliRun } from '../support/cli.js'
 import { PG_URL, probePostgres, queryOnce } from '../support/services.js'
 
 const postgres = await probePostgres()
@@ -89,18 +85,17 @@ describe.skipIf(!postgres.available)('a signal stops a run whatever its scenario
 describe('a signal on the embedded server', () => {
   it('SIGTERM while every operation hangs: exit 143, the server stopped and its folder removed', async () => {
     // A temporary folder of its own: other racebench runs on this machine start embedded servers too.
-    const tmp = mkdtempSync(join(tmpdir(), 'racebench-test-signals-'))
-    chmodSync(tmp, 0o1777) // like /tmp: as root, the server runs as the OS user postgres and must reach its folder
+    const tmp = privateTmpdir('signals')
     try {
-      const { child, done } = startCli(['run', MISBEHAVING, '--strategy', 'hangs', '--timeout', '30s', '--workers', '2'], { ...ANNOUNCE, TMPDIR: tmp })
+      const { child, done } = startCli(['run', MISBEHAVING, '--strategy', 'hangs', '--timeout', '30s', '--workers', '2'], { ...ANNOUNCE, TMPDIR: tmp.path })
       await untilStderr(child, done, 'fixture: hanging')
       child.kill('SIGTERM')
       const run = await exited(child, done)
       expect(run.code).toBe(143)
-      expect(readdirSync(tmp).filter((name) => name.startsWith(EMBEDDED_DIR_PREFIX))).toEqual([])
-      expect((await embeddedServers()).filter((line) => line.includes(tmp))).toEqual([])
+      expect(embeddedDirs(tmp.path)).toEqual([])
+      expect((await embeddedServers()).filter((line) => line.includes(tmp.path))).toEqual([])
     } finally {
-      rmSync(tmp, { recursive: true, force: true })
+      tmp.remove()
     }
   })
 })

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { embeddedServers, runCli, startCli } from '../support/cli.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { embeddedServers, privateTmpdir, runCli, startCli } from '../support/cli.js'
 
 /** Waits until the CLI (run with --debug) has created its schema; resolves with its embedded folder. */
 function runStarted(stderr: NodeJS.ReadableStream): Promise<string> {
@@ -36,12 +34,9 @@ async function leftBehind(folder: string): Promise<string[]> {
 
 describe('the embedded PostgreSQL never outlives racebench', () => {
   // A temporary folder of our own, so that tests checking the machine's for leftovers never see ours.
-  let TMPDIR = ''
-  beforeAll(() => {
-    TMPDIR = mkdtempSync(join(tmpdir(), 'racebench-test-lifecycle-'))
-    chmodSync(TMPDIR, 0o1777) // like /tmp: as root, the server runs as the OS user postgres and must reach its folder
-  })
-  afterAll(() => rmSync(TMPDIR, { recursive: true, force: true }))
+  const tmp = privateTmpdir('lifecycle')
+  const TMPDIR = tmp.path
+  afterAll(() => tmp.remove())
 
   it('kill -9 during a run: the server stops and its folder is removed', async () => {
     const { child, done } = startCli(['run', 'double-booking', '--duration', '20s', '--debug'], { TMPDIR })

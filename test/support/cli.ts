@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { EMBEDDED_DIR_PREFIX } from '../../src/target/embedded.js'
@@ -28,9 +29,19 @@ export function runCli(args: readonly string[], env?: NodeJS.ProcessEnv): Promis
   return startCli(args, env).done
 }
 
-/** Temporary folders of embedded servers that exist right now. */
-export function embeddedDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith(EMBEDDED_DIR_PREFIX))
+/** Temporary folders of embedded servers that exist right now in `folder` (default: the machine's temporary folder). */
+export function embeddedDirs(folder = tmpdir()): string[] {
+  return readdirSync(folder).filter((name) => name.startsWith(EMBEDDED_DIR_PREFIX))
+}
+
+/**
+ * A temporary folder of a test's own, to pass as the CLI's TMPDIR: its embedded servers live there, so a
+ * check for leftovers sees only the test's own, never those of another test file running at the same time.
+ */
+export function privateTmpdir(name: string): { readonly path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `racebench-test-${name}-`))
+  chmodSync(path, 0o1777) // like /tmp: as root, the server runs as the OS user postgres and must reach its folder
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
 }
 
 /** PostgreSQL processes serving an embedded racebench data folder. */
