@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { formatDuration } from '../duration.js'
+import { didYouMean } from '../did-you-mean.js'
 import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, UsageError } from '../errors.js'
 import { packageRoot } from '../package-root.js'
 import { BUILTIN_SCENARIOS } from './builtin.js'
@@ -38,7 +39,7 @@ export async function loadScenario(ref: string | Scenario<any, any>, options: { 
   const builtin = BUILTIN_SCENARIOS[ref]
   if (builtin) return { scenario: (await builtin()).default, sqlDir: join(packageRoot(), 'sql'), origin: `the built-in scenario ${ref}` }
   if (!looksLikePath(ref)) {
-    throw new UsageError(`unknown scenario '${ref}'; valid: ${Object.keys(BUILTIN_SCENARIOS).join(', ')}, or a path to a scenario file`)
+    throw new UsageError(`unknown scenario '${ref}'${didYouMean(ref, Object.keys(BUILTIN_SCENARIOS))}; valid: ${Object.keys(BUILTIN_SCENARIOS).join(', ')}, or a path to a scenario file`)
   }
   const file = resolve(ref)
   if (!existsSync(file)) throw new UsageError(`no scenario file at ${file}`)

@@ -1,3 +1,4 @@
+import { didYouMean } from '../did-you-mean.js'
 import { UsageError } from '../errors.js'
 import type { Dialect } from '../target/session.js'
 import type { Params, Scenario, Strategy } from './define-scenario.js'
@@ -13,6 +14,6 @@ export function pickStrategy(scenario: Scenario<Params, unknown>, name: string |
   const names = Object.keys(scenario.strategies)
   const chosen = name ?? names[0] ?? ''
   const strategy = scenario.strategies[chosen]
-  if (!strategy) throw new UsageError(`unknown strategy '${chosen}' for ${scenario.name}; valid: ${names.join(', ')}`)
+  if (!strategy) throw new UsageError(`unknown strategy '${chosen}' for ${scenario.name}${didYouMean(chosen, names)}; valid: ${names.join(', ')}`)
   return { name: chosen, strategy }
 }

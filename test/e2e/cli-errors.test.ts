@@ -11,10 +11,10 @@ function expectOneLine(run: { stdout: string; stderr: string }) {
 
 describe('exit code 2: usage errors name the valid choices', () => {
   it('unknown scenario', async () => {
-    const run = await runCli(['run', 'tripple-booking'])
+    const run = await runCli(['run', 'doubel-booking'])
     expect(run.code).toBe(2)
     expectOneLine(run)
-    expect(run.stderr).toContain("unknown scenario 'tripple-booking'; valid: double-booking")
+    expect(run.stderr).toContain("unknown scenario 'doubel-booking' (did you mean double-booking?); valid: double-booking")
   })
 
   it('unknown strategy', async () => {
