@@ -30,14 +30,15 @@ const ALREADY_OPEN = 'rejected'
  * - PostgreSQL has nothing to lock when the row does not exist. `SELECT … FOR UPDATE` locks no row, and
  *   the `NOT EXISTS` of a conditional insert reads its statement's snapshot, which cannot see the other
  *   job's uncommitted insert. Measured, 16 workers on one key: `pessimistic` opens 16 positions;
- *   `conditional-insert` races in 19 runs of 20 at READ COMMITTED, and opens 16 at REPEATABLE READ,
- *   whose snapshot predates the pause. Only SERIALIZABLE, whose predicate locks see the jobs cross, stops it.
+ *   `conditional-insert` races in 20 runs of 20 at READ COMMITTED (18 of 20 before both jobs shared
+ *   one fetch of fills: see fetchFills) and opens 16 at REPEATABLE READ, whose snapshot predates the
+ *   pause. Only SERIALIZABLE, whose predicate locks see the jobs cross, stops it.
  * - InnoDB locks the gap where the row would go (a next-key lock) at REPEATABLE READ and above, for
  *   `FOR UPDATE` and for the rows an `INSERT … SELECT` reads. Both jobs get the gap (gap locks do not
  *   conflict), each insert then waits on the other job's gap lock, and InnoDB kills one as a deadlock
  *   (1213; for `INSERT … SELECT`, which also holds the table's AUTO-INC lock, MariaDB reports it as
  *   error 1467, "Failed to read auto-increment value"). At READ COMMITTED InnoDB takes no gap locks,
- *   and the race is back (measured: 16 positions from `pessimistic`, races in 11 runs of 20 from
+ *   and the race is back (measured: 16 positions from `pessimistic`, races in 20 runs of 20 from
  *   `conditional-insert`).
  */
 const safeWhereTheMissingRowIsGuarded = ({ dialect, isolation }: StrategyEnvironment) =>
@@ -98,15 +99,49 @@ function alreadyOpenOnDuplicate(open: Step): Step {
   }
 }
 
+/** Fetches of fills in flight, by run and position key, and which job sent each: see fetchFills. */
+const fetchesInFlight = new Map<string, { readonly done: Promise<void>; readonly by: string }>()
+
+/** Noted when a job got its fills from a fetch another job had already sent. */
+const SHARED_FETCH = 'fills fetch shared'
+
+/** `exchange-sync 2`: the job a worker plays, and which worker. */
+function jobOf({ worker }: Ctx): string {
+  return `${job(worker)} ${worker}`
+}
+
+/**
+ * Fetches the position's fills from the exchange: the pause, `--think`. A fill wakes both jobs, and
+ * both ask the exchange about it: the platform's exchange client sends one request for the two and
+ * hands both the answer (concurrent requests for the same fills share one fetch, as a request
+ * coalescer does), so the two jobs go on to open the position at the same moment, as they did in
+ * the incident ("both ran at once"). That moment is what a one-statement check-and-insert needs to
+ * race: when each job paused on its own clock, in 2 % of default runs on PostgreSQL (10 of 500) no
+ * two of their conditional INSERTs ran close enough together, and the run held; with the shared
+ * fetch, none of 500 did (bench/README.md, "Race rates").
+ */
+async function fetchFills(ctx: Ctx): Promise<void> {
+  const { bot, market, side } = ctx.key
+  const key = `${ctx.runId}:${bot}:${market}:${side}`
+  const inFlight = fetchesInFlight.get(key)
+  if (inFlight) {
+    ctx.note(SHARED_FETCH, `${jobOf(ctx)} got the fills of bot ${bot}'s ${side} position in market ${market} from ${inFlight.by}'s fetch`)
+    return inFlight.done
+  }
+  const done = ctx.think().finally(() => fetchesInFlight.delete(key))
+  fetchesInFlight.set(key, { done, by: jobOf(ctx) })
+  await done
+}
+
 /**
  * What both jobs do, whatever the strategy: look for the open position, and if there is none, fetch
- * its fills from the exchange (the pause, `--think`) and open it. Every strategy does this same work,
- * so `compare` weighs only how each one opens the position.
+ * its fills from the exchange (the pause) and open it. Every strategy does this same work, so
+ * `compare` weighs only how each one opens the position.
  */
 function checkThenOpen(open: Step, find = FIND_OPEN): Step {
   return async (ctx) => {
     if (await positionOpen(ctx, find)) return ALREADY_OPEN
-    await ctx.think()
+    await fetchFills(ctx)
     return open(ctx)
   }
 }
@@ -163,7 +198,7 @@ export default defineScenario({
       run: (ctx) =>
         ctx.transaction(async () => {
           if (await ctx.lockWait(() => positionOpen(ctx, `${FIND_OPEN} FOR UPDATE`))) return ALREADY_OPEN
-          await ctx.think()
+          await fetchFills(ctx)
           return insertPosition(ctx)
         }),
     },

@@ -7,7 +7,8 @@ import { probeRedis, REDIS_URL, sqlTargets } from '../support/services.js'
 const TARGETS = await sqlTargets()
 const redis = await probeRedis()
 const SAFE = ['pessimistic', 'optimistic', 'idempotency-key'] as const
-const ONE_JOB = { jobs: 1, clients: 1, contractors: 1 }
+/** One job whose client can afford it three times (funds 300): a job paid twice or three times, never more. */
+const ONE_JOB = { jobs: 1, clients: 1, contractors: 1, funds: 300 }
 
 const verdict = (result: RunResult, name: string) => result.invariants.find((i) => i.name === name)
 const violated = (result: RunResult) => result.invariants.filter((i) => !i.held).map((i) => i.name)
@@ -18,18 +19,25 @@ for (const db of TARGETS) {
   const oneJob = (strategy: string, extra: Partial<RunScenarioOptions> = {}) => run(strategy, { workers: 16, iterations: 10, params: ONE_JOB, ...extra })
 
   describe.skipIf(!db.probe.available)(`${db.name}: double-payment`, () => {
-    // Proven reliable while tuning: on each engine 62 of 62 default runs (25 of them with both engines
-    // loaded at once) paid a job twice and overdrew a client.
-    it('none pays jobs twice and overdraws clients with the default settings, run after run', async () => {
+    // Proven reliable while tuning: every default run of the race-rates loops paid a job twice, on each
+    // engine (bench/README.md, "Race rates"). A client is overdrawn only when more of its requests pass
+    // the balance check together than its funds cover, near the end of its funds: most runs, not all
+    // (on a busy machine about 1 in 30 missed it), so one run of the three must show it.
+    it('none pays jobs twice with the default settings, run after run, and overdraws clients', async () => {
+      const overdrawn: string[] = []
       for (let attempt = 0; attempt < 3; attempt++) {
         const result = await runScenario({ scenario, db: db.url })
         expect(result.strategy).toBe('none')
-        expect(violated(result)).toEqual(['each job paid at most once', 'no balance negative'])
+        expect(violated(result)[0]).toBe('each job paid at most once')
         expect(verdict(result, 'each job paid at most once')?.detail).toMatch(/^job \d+ was paid \d+ times(, each|: .*) by request \d+/)
-        expect(verdict(result, 'no balance negative')?.detail).toMatch(/^client \d+'s balance is -\d+/)
+        const balances = verdict(result, 'no balance negative')
+        if (!balances?.held) overdrawn.push(balances?.detail ?? '')
         // Its debits and credits are relative updates: money moves twice, but none is created or lost.
-        expect(verdict(result, 'the sum of all balances never changes')?.detail).toBe('the 8 balances sum to 1200, as they did at the start')
+        expect(verdict(result, 'the sum of all balances never changes')?.detail).toBe('the 8 balances sum to 3600, as they did at the start')
+        expect(violated(result).slice(1)).toEqual(balances?.held ? [] : ['no balance negative'])
       }
+      expect(overdrawn.length).toBeGreaterThan(0)
+      for (const detail of overdrawn) expect(detail).toMatch(/^client \d+'s balance is -\d+/)
     })
 
     it('none in one REPEATABLE READ transaction: PostgreSQL refuses the second update of the client, InnoDB pays twice', async () => {
@@ -55,7 +63,7 @@ for (const db of TARGETS) {
       expect(result.outcomes.ok + result.outcomes.rejected).toBe(160)
     })
 
-    it.each(SAFE)('%s holds every invariant across 20 jobs and 4 clients who cannot afford them all', async (strategy) => {
+    it.each(SAFE)('%s holds every invariant across 40 jobs and 4 clients who cannot afford them all', async (strategy) => {
       const result = await run(strategy, { workers: 8, iterations: 20 })
       expect(result.invariants.filter((i) => !i.held)).toEqual([])
       expect(result.outcomes.error).toBe(0)
@@ -106,6 +114,19 @@ for (const db of TARGETS) {
       expect(verdict(result, 'each job paid at most once')?.detail).toMatch(/^job 1 was paid [23] times(, each|: .*) by request [23]/)
       expect(verdict(result, 'no balance negative')?.detail).toMatch(/^2 balances checked, the lowest is \d+$/)
       expect(verdict(result, 'every saga completed or fully compensated')?.detail).toMatch(/^\d+ sagas: [23] completed, \d+ fully compensated/)
+    })
+
+    // When clients could pay 3 of their 5 jobs (not 9 of 10), 1 default run in 6 held: the two sagas of
+    // a job ran together, but the client's funds had gone to its other jobs and the second debit was
+    // refused. Seed 1256035054 then held 6 runs of 6 on PostgreSQL and 5 of 6 on MariaDB.
+    it.each([
+      ['a random seed', undefined],
+      ['seed 1256035054', 1256035054],
+    ])('saga pays a job twice on a default run, with %s', async (_, seed) => {
+      const result = await run('saga', { seed })
+      expect(result.expect).toBe('unsafe')
+      expect(violated(result)).toEqual(['each job paid at most once'])
+      expect(verdict(result, 'each job paid at most once')?.detail).toMatch(/^job \d+ was paid \d+ times/)
     })
 
     it('saga with failRate undoes the steps before a failed one, in reverse, and loses no money', async () => {
