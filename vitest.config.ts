@@ -11,5 +11,9 @@ export default defineConfig({
     // Two cores: at most two test files at once, each in its own process.
     pool: 'forks',
     maxWorkers: 2,
+    // Each fork keeps its modules from one test file to the next instead of transforming and importing
+    // src/ again per file (34 s of the suite's CPU on 2 cores, 9 s without). Tests share no mutable state
+    // through modules: every run makes its own namespace, server and connections.
+    isolate: false,
   },
 })
