@@ -145,7 +145,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       thinkMs: config.thinkMs,
       seed: config.seed,
       params,
-      outcomes: { ...recorder.outcomes },
+      outcomes,
       retries: recorder.retries,
       errorsByClass: { ...recorder.errorsByClass },
       errorSamples: recorder.errorSamples.map((message) => redact(message)),
@@ -161,7 +161,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
       violations: invariants.filter((invariant) => !invariant.held).length,
-      nothingTested: whyNothingWasTested(recorder.outcomes) !== undefined,
+      nothingTested: whyNothingWasTested(outcomes) !== undefined,
     }
   } finally {
     watchdog.dispose()
