@@ -1,5 +1,5 @@
 import { messageOf, TargetError } from '../errors.js'
-import { passwordOf, redact } from '../redact.js'
+import { redact, rememberSecretsOf } from '../redact.js'
 import { findEmbeddedLeftovers } from './embedded-leftovers.js'
 import type { CleanItem, CleanReport, Finding, LeftoverSource } from './finding.js'
 import { findNamespaceLeftovers } from './namespace-leftovers.js'
@@ -22,7 +22,7 @@ export interface CleanOptions {
  * leftover that cannot be removed ends `failed`, and the others are still removed.
  */
 export async function cleanLeftovers(options: CleanOptions): Promise<CleanReport> {
-  const secrets = [options.db, options.redis].map((url) => (url ? passwordOf(url) ?? '' : ''))
+  const secrets = [options.db, options.redis].flatMap((url) => (url ? rememberSecretsOf(url) : []))
   const sources: LeftoverSource[] = []
   try {
     if (options.db !== undefined) sources.push(await openSqlSource(options.db))

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { plural } from '../check/plural.js'
 import { messageOf, TargetError } from '../errors.js'
-import { passwordOf, redact } from '../redact.js'
+import { redact, secretsOf } from '../redact.js'
 import { describeConnectError } from '../target/connect-error.js'
 import { parseRedisUrl } from '../target/redis-url.js'
 import { serverAddress } from '../target/server-address.js'
@@ -35,7 +35,7 @@ export async function connectRedisForClean(url: string): Promise<Redis> {
     return client
   } catch (error) {
     client.disconnect()
-    throw new TargetError(redact(describeConnectError(cause ?? error, addressOf(url)), [passwordOf(url) ?? '']), { cause: cause ?? error })
+    throw new TargetError(redact(describeConnectError(cause ?? error, addressOf(url)), secretsOf(url)), { cause: cause ?? error })
   }
 }
 
