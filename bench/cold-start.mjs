@@ -3,12 +3,16 @@
 // `racebench run double-booking --strategy optimistic` (start a PostgreSQL, run 400 operations,
 // check, stop it, remove its folder). Prints every run, then min / median / max.
 //
-//   npm run build && node bench/cold-start.mjs [--runs 10] [--warmup 1] [-- other racebench args]
+//   npm run build && node bench/cold-start.mjs [--runs 10] [--warmup 1] [--pause 0] [-- other racebench args]
 //
 // The warm-up runs are not counted; the first one also builds the cluster template in
 // ~/.cache/racebench if it is missing (delete that folder to time a first run). CPU is the user + system
 // time of racebench and every process it waited for (the server and its backends included), read from
 // /proc/self/stat (Linux only; elsewhere only wall time is shown). On a shared machine, quote medians.
+//
+// --pause S waits S seconds before each run, as a user's runs are spaced: back to back, each run pays
+// for the disk work the previous one left behind (on a VM disk mounted with `discard`, removing a
+// cluster's 9 MB slows the next file creations several-fold for tens of seconds).
 
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -16,12 +20,17 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 const { values: opts, positionals } = parseArgs({
-  options: { runs: { type: 'string', default: '10' }, warmup: { type: 'string', default: '1' } },
+  options: {
+    runs: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '1' },
+    pause: { type: 'string', default: '0' },
+  },
   allowPositionals: true,
 })
 const runs = Number(opts.runs)
 const warmup = Number(opts.warmup)
-for (const [name, n, min, max] of [['--runs', runs, 1, 100], ['--warmup', warmup, 0, 10]]) {
+const pause = Number(opts.pause)
+for (const [name, n, min, max] of [['--runs', runs, 1, 100], ['--warmup', warmup, 0, 10], ['--pause', pause, 0, 600]]) {
   if (!Number.isInteger(n) || n < min || n > max) {
     console.error(`cold-start: ${name} must be a whole number in ${min}..${max}`)
     process.exit(2)
@@ -65,10 +74,13 @@ const median = (xs) => {
 }
 const row = (name, xs) => `${name.padEnd(6)} ${[Math.min(...xs), median(xs), Math.max(...xs)].map((x) => x.toFixed(3).padStart(8)).join(' ')}`
 
-console.log(`racebench ${args.join(' ')}: ${warmup} warm-up, ${runs} counted`)
+const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+
+console.log(`racebench ${args.join(' ')}: ${warmup} warm-up, ${runs} counted${pause ? `, ${pause} s apart` : ''}`)
 for (let i = 0; i < warmup; i++) await once()
 const results = []
 for (let i = 0; i < runs; i++) {
+  await sleep(pause)
   const result = await once()
   results.push(result)
   console.log(`run ${String(i + 1).padStart(2)}  wall ${result.wall.toFixed(3)} s${result.cpu === undefined ? '' : `  cpu ${result.cpu.toFixed(2)} s`}`)
