@@ -45,6 +45,9 @@ export interface Comparison {
 export async function compareStrategies(options: CompareOptions): Promise<Comparison> {
   // Validate everything, and fix the seed, before the first run starts.
   const config = resolveConfig(options)
+  if (config.history !== undefined) {
+    throw new UsageError('--history records one run: use `racebench run <scenario> --strategy <name> --history FILE` for the strategy you want to see')
+  }
   const { scenario, origin } = await loadScenario(options.scenario, { signal: options.signal })
   const params = resolveParams(scenario, options.params, origin)
   const dialect = dialectOf(config.db)

@@ -20,9 +20,11 @@ export const DEFAULTS = {
   lockTtlMs: 10_000,
   /** Where a Redis strategy looks when --redis is not given. */
   redis: 'redis://127.0.0.1:6379',
+  /** Broken keys whose timeline the table shows. */
+  show: 1,
 } as const
 
-export const LIMITS = { workers: 10_000, iterations: 10_000_000, maxRetries: 1_000, seed: 2 ** 31 - 1 } as const
+export const LIMITS = { workers: 10_000, iterations: 10_000_000, maxRetries: 1_000, seed: 2 ** 31 - 1, show: 100 } as const
 
 const HOUR_MS = 3_600_000
 
@@ -71,6 +73,10 @@ export interface RunFlags {
   keep?: boolean | undefined
   /** Accept a run in which every operation ended in error (exit 0 instead of 7). */
   allowErrors?: boolean | undefined
+  /** How many broken keys get a timeline (`--show N`); 0 for none. */
+  show?: number | string | undefined
+  /** Write every event of the run to this file, as JSON lines (`--history FILE`). */
+  history?: string | undefined
 }
 
 /** When the workers stop: after a number of operations each, or after a wall-clock time. */
@@ -102,6 +108,10 @@ export interface RunConfig {
   readonly keep: boolean
   /** A run that tested nothing (every operation ended in error) is not a failure: `--allow-errors`. */
   readonly allowErrors: boolean
+  /** Broken keys whose timeline is drawn (and put in `traces`). */
+  readonly show: number
+  /** The history file, if asked for. */
+  readonly history: string | undefined
 }
 
 /**
@@ -119,6 +129,8 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   const thinkMs = parseTime(TIME_OPTIONS.think, flags.think, DEFAULTS.thinkMs, problems)
   const timeoutMs = parseTime(TIME_OPTIONS.timeout, flags.timeout, DEFAULTS.timeoutMs, problems)
   const lockTtlMs = parseTime(TIME_OPTIONS.lockTtl, flags.lockTtl, DEFAULTS.lockTtlMs, problems)
+  const show = int('--show', flags.show, DEFAULTS.show, 0, LIMITS.show)
+  if (flags.history !== undefined && flags.history.trim() === '') problems.push('--history needs a file name')
 
   let stop: StopCondition = { iterations: DEFAULTS.iterations }
   if (flags.duration !== undefined && flags.iterations !== undefined) {
@@ -153,6 +165,8 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     maxRetries,
     keep: flags.keep ?? false,
     allowErrors: flags.allowErrors ?? false,
+    show,
+    history: flags.history,
   })
 }
 

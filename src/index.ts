@@ -18,7 +18,13 @@ export {
   type PrepareContext,
   type Invariant,
   type InvariantContext,
+  type OfflineInvariant,
+  type OfflineInvariantContext,
   type Verdict,
+  type BrokenKey,
+  type KeyPattern,
+  type History,
+  type Observation,
   type Params,
   type Expectation,
   type StrategyEnvironment,
@@ -27,7 +33,22 @@ export {
 export type { Session, QueryResult, Dialect } from './target/session.js'
 export type { Rng } from './runner/rng.js'
 export type { Outcome, OutcomeCounts, ErrorClass } from './history/outcome.js'
-export type { InvariantResult } from './check/check-invariants.js'
+export type { InvariantResult, BrokenKeyResult } from './check/check-invariants.js'
+export type {
+  HistoryEvent,
+  HistorySink,
+  OperationEvent,
+  InvokeEvent,
+  CompletionEvent,
+  StepEvent,
+  RetryEvent,
+  LockEvent,
+  ThinkEvent,
+  NoteEvent,
+  ReadEvent,
+  Actor,
+} from './history/event.js'
+export type { Trace, TracedOperation } from './history/trace.js'
 export { plural } from './check/plural.js'
 export { wholeNumberIn } from './scenario/params.js'
 export { acknowledgedVerdict, compareWithAcknowledged, type Acknowledgement } from './check/acknowledged.js'

@@ -121,3 +121,12 @@ function decode(text: string): string {
     return text
   }
 }
+
+/**
+ * Whether text holds a secret racebench was given, or a URL's credentials: cheap enough to ask of
+ * every statement parameter a history records.
+ */
+export function holdsSecret(text: string): boolean {
+  for (const secret of remembered) if (text.includes(secret)) return true
+  return text.includes('@') && maskCredentialsIn(text) !== text
+}

@@ -3,6 +3,7 @@ import type { ErrorCounts, Outcome, OutcomeCounts } from './history/outcome.js'
 import type { LatencySummary } from './metrics/latency.js'
 import type { Expectation, Observation, Params } from './scenario/define-scenario.js'
 import type { Dialect } from './target/session.js'
+import type { Trace } from './history/trace.js'
 
 /**
  * The result of one run: what `--json` prints and `runScenario` returns. A public contract
@@ -62,6 +63,11 @@ export interface RunResult {
   readonly redis: { readonly server: string; readonly url: string } | null
   readonly invariants: readonly InvariantResult[]
   readonly violations: number
+  /**
+   * How each shown broken key broke (`--show`, 1 by default): the operations that touched it and
+   * overlapped, with their steps. Empty when every invariant held.
+   */
+  readonly traces: readonly Trace[]
   /**
    * True when the run tested nothing: every operation ended in `error`, or none completed. Its
    * invariants may hold, but only because nothing happened; the CLI exits 7 unless `--allow-errors`.

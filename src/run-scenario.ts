@@ -1,8 +1,12 @@
-import { describeWork, resolveConfig, type RunFlags } from './config.js'
+import { describeWork, resolveConfig, type RunConfig, type RunFlags } from './config.js'
+import { historyHeader, openHistoryFile, type HistoryFile } from './history/history-file.js'
 import { checkInvariants } from './check/check-invariants.js'
 import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
-import { Recorder } from './history/recorder.js'
+import { Totals } from './history/totals.js'
+import { KeyRings } from './history/key-rings.js'
+import { HistoryStream } from './history/stream.js'
+import { showKeyOf } from './history/keys.js'
 import { mergeHistograms, summarizeLatency } from './metrics/latency.js'
 import { redact } from './redact.js'
 import type { RunResult } from './run-result.js'
@@ -15,7 +19,7 @@ import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js
 import { whyNothingWasTested } from './check/nothing-tested.js'
 import { classifyError } from './target/classify.js'
 import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
-import { loadScenario } from './scenario/load-scenario.js'
+import { loadScenario, type LoadedScenario } from './scenario/load-scenario.js'
 import { resolveParams } from './scenario/params.js'
 import { readSchema } from './scenario/read-schema.js'
 import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
@@ -62,6 +66,36 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const log = options.log ?? (() => {})
   const warn = options.warn ?? ((line: string) => process.stderr.write(`racebench: warning: ${line}\n`))
 
+  // Opened before any server is started or touched: a path that cannot be written is a usage error.
+  const historyFile = config.history === undefined ? undefined : openHistoryFile(config.history)
+  let result: RunResult
+  try {
+    result = await runOpened(options, { config, loaded, strategyName, strategy, params, schema, events, log, warn, historyFile })
+  } finally {
+    historyFile?.close()
+  }
+  // A history asked for and not written whole is lost output (exit 6), as a result that cannot be printed is.
+  if (historyFile?.failure) throw historyFile.failure
+  return result
+}
+
+interface Resolved {
+  readonly config: RunConfig
+  readonly loaded: LoadedScenario
+  readonly strategyName: string
+  readonly strategy: Strategy<Params, unknown>
+  readonly params: Params
+  readonly schema: { readonly path: string; readonly sql: string }
+  readonly events: RunEmitter
+  readonly log: (line: string) => void
+  readonly warn: (line: string) => void
+  readonly historyFile: HistoryFile | undefined
+}
+
+/** The run proper, once everything the user typed is valid and the history file (if any) is open. */
+async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promise<RunResult> {
+  const { config, loaded, strategyName, strategy, params, schema, events, log, warn, historyFile } = resolved
+  const { scenario } = loaded
   if (config.db === undefined && config.keep) warn('--keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
   const namespace = namespaceFor(scenario.name)
   // Redis first: a missing one is a usage error, found before any database server is started.
@@ -94,7 +128,27 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       })
     }
 
-    const recorder = new Recorder()
+    const totals = new Totals()
+    const rings = new KeyRings()
+    const history = new HistoryStream(historyFile ? [totals, rings, historyFile] : [totals, rings])
+    const showKey = showKeyOf(scenario)
+    const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
+    historyFile?.start(
+      historyHeader({
+        scenario: scenario.name,
+        origin: loaded.origin.startsWith('the built-in scenario ') ? 'built-in' : loaded.origin,
+        strategy: strategyName,
+        params,
+        seed: config.seed,
+        workers: config.workers,
+        iterations: 'iterations' in config.stop ? config.stop.iterations : null,
+        durationLimitMs: 'durationMs' in config.stop ? config.stop.durationMs : null,
+        thinkMs: config.thinkMs,
+        isolation: isolation.replace(/-/g, ' '),
+        db: { dialect: target.dialect, server: target.server },
+        startedAt: new Date().toISOString(),
+      }),
+    )
     // Named in full: off a terminal, this is the one line the CLI prints for the run.
     events.emit('phase', `running ${scenario.name} (${strategyName}) with ${describeWork(config.workers, config.stop)} on ${target.server}${target.embedded ? ' (embedded)' : ''}`)
     const { durationMs, connectMs } = await runWorkers({
@@ -107,7 +161,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       target,
       redis,
       runId: randomInt(1, 2 ** 31 - 1),
-      recorder,
+      history,
+      totals,
+      showKey,
       events,
       signal: options.signal,
       watchdog,
@@ -116,12 +172,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     if (options.signal?.aborted) throw new InterruptedError()
 
     events.emit('phase', 'checking invariants')
-    const history = recorder.history()
-    const outcomes = { ...recorder.outcomes }
-    const calls = { watchdog, origin: loaded.origin }
-    const invariants = await onOwnConnection(target, watchdog, (db) => checkInvariants(scenario, { dialect: target.dialect, db, params, outcomes, history }, calls))
-    const completed = recorder.completed
-    const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
+    const seen = totals.history()
+    const outcomes = { ...totals.outcomes }
+    const calls = { watchdog, origin: loaded.origin, showKey }
+    const invariants = await onOwnConnection(target, watchdog, (db) => checkInvariants(scenario, { dialect: target.dialect, db, params, outcomes, history: seen }, calls))
+    const completed = totals.completed
+    const violations = invariants.filter((invariant) => !invariant.held).length
+    historyFile?.finish({ type: 'end', outcomes, retries: totals.retries, durationMs: round(durationMs, 1), invariants, violations })
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
     // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
     const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
@@ -146,21 +203,22 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       seed: config.seed,
       params,
       outcomes,
-      retries: recorder.retries,
-      errorsByClass: { ...recorder.errorsByClass },
-      errorSamples: recorder.errorSamples.map((message) => redact(message)),
+      retries: totals.retries,
+      errorsByClass: { ...totals.errorsByClass },
+      errorSamples: totals.errorSamples.map((message) => redact(message)),
       durationMs: round(durationMs, 1),
       connectMs: round(connectMs, 1),
       opsPerSec: round(durationMs > 0 ? (completed * 1_000) / durationMs : 0, 1),
-      latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => recorder.latency[outcome]))),
-      latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(recorder.latency[outcome])])) as RunResult['latencyMsByOutcome'],
-      locks: lockStats(recorder),
-      reads: history.reads,
-      readErrors: history.readErrors,
-      observations: history.observations,
+      latencyMs: summarizeLatency(mergeHistograms(OUTCOMES.map((outcome) => totals.latency[outcome]))),
+      latencyMsByOutcome: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, summarizeLatency(totals.latency[outcome])])) as RunResult['latencyMsByOutcome'],
+      locks: lockStats(totals),
+      reads: seen.reads,
+      readErrors: seen.readErrors,
+      observations: seen.observations,
       redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
-      violations: invariants.filter((invariant) => !invariant.held).length,
+      violations,
+      traces: rings.traces(invariants, config.show),
       nothingTested: whyNothingWasTested(outcomes) !== undefined,
     }
   } finally {
@@ -194,14 +252,14 @@ function expectationIn(strategy: Strategy<Params, unknown>, site: string, env: S
 }
 
 /** What the strategy's locks cost, or null when it took none. */
-function lockStats(recorder: Recorder): RunResult['locks'] {
-  const attempts = recorder.lockWait.totalCount
+function lockStats(totals: Totals): RunResult['locks'] {
+  const attempts = totals.lockWait.totalCount
   if (attempts === 0) return null
   return {
-    acquired: attempts - recorder.locksNotAcquired,
-    notAcquired: recorder.locksNotAcquired,
-    lost: recorder.locksLost,
-    waitMs: summarizeLatency(recorder.lockWait),
+    acquired: attempts - totals.locksNotAcquired,
+    notAcquired: totals.locksNotAcquired,
+    lost: totals.locksLost,
+    waitMs: summarizeLatency(totals.lockWait),
   }
 }
 

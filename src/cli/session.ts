@@ -19,6 +19,8 @@ export interface RunCommandOptions {
   timeout?: string
   maxRetries?: string
   json?: boolean
+  show?: string
+  history?: string
   keep?: boolean
   /** Exit 0 rather than 7 when every operation ended in error. */
   allowErrors?: boolean
@@ -73,6 +75,8 @@ export async function commandSession<T>(
       timeout: options.timeout,
       maxRetries: options.maxRetries,
       keep: options.keep,
+      show: options.show,
+      history: options.history,
       allowErrors: options.allowErrors,
       signal: controller.signal,
       events,

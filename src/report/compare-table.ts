@@ -45,11 +45,23 @@ export function renderComparison(comparison: Comparison, style: ChalkInstance): 
   ]
   for (const { strategy, result } of comparison.strategies) {
     for (const invariant of result.invariants.filter((i) => !i.held)) lines.push(style.red(`  ✘ ${strategy}: ${invariant.name}: ${invariant.detail}`))
+    const pointer = timelinePointer(comparison.scenario, result)
+    if (pointer) lines.push(style.dim(pointer))
     lines.push(...nothingTestedLines(result, style, strategy))
   }
   for (const { strategy, reason } of comparison.skipped) lines.push(style.dim(`  skipped ${strategy}: ${reason}`))
   lines.push('', verdict(comparison, style))
   return lines.join('\n') + '\n'
+}
+
+/**
+ * For a strategy that broke an invariant: its first broken key, and the run that shows how it broke
+ * (the same seed draws the same keys; the interleaving itself is up to the machine).
+ */
+function timelinePointer(scenario: string, result: Comparison['strategies'][number]['result']): string | undefined {
+  const first = result.invariants.find((invariant) => !invariant.held && invariant.broken.length > 0)?.broken[0]
+  if (!first) return undefined
+  return `    first broken key: ${first.key} (${first.detail}); see how it broke: racebench run ${scenario} --strategy ${result.strategy} --seed ${result.seed}, with the same options`
 }
 
 function verdict(comparison: Comparison, style: ChalkInstance): string {

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks'
 import type { RunConfig } from '../config.js'
-import type { Recorder } from '../history/recorder.js'
-import type { Outcome } from '../history/outcome.js'
+import type { Totals } from '../history/totals.js'
+import { millis, type HistoryStream } from '../history/stream.js'
+import type { ShowKey } from '../history/keys.js'
+import type { ErrorClass, Outcome } from '../history/outcome.js'
 import { Conflict, type Params, type Scenario, type Strategy, type StrategyContext } from '../scenario/define-scenario.js'
 import { backoff, withRetry } from '../strategy/retry.js'
 import { sleep } from '../strategy/sleep.js'
@@ -12,7 +14,10 @@ import type { Target } from '../target/target.js'
 import type { RedisTarget } from '../target/redis.js'
 import type { Redis } from 'ioredis'
 import type { RunEmitter, Tick } from './events.js'
-import { outcomeOfError } from './outcome-of-error.js'
+import { errorCodeOf, outcomeOfError, type ErrorOutcome } from './outcome-of-error.js'
+import { TracedSession, type CurrentOperation } from './traced-session.js'
+import { traceRedis } from './traced-redis.js'
+import { redact } from '../redact.js'
 import { openAll } from './open-all.js'
 import { assertOpenFilesAllow } from '../target/connection-capacity.js'
 import { createRng } from './rng.js'
@@ -39,7 +44,12 @@ export interface WorkersInput {
   /** Set when the strategy requires Redis. */
   readonly redis: RedisTarget | undefined
   readonly runId: number
-  readonly recorder: Recorder
+  /** Where every event of the run goes (totals, per-key rings, the history file). */
+  readonly history: HistoryStream
+  /** The history's totals, read for the progress line. */
+  readonly totals: Totals
+  /** How the scenario shows a key, for `invoke` events. */
+  readonly showKey: ShowKey
   readonly events: RunEmitter
   readonly signal: AbortSignal | undefined
   /** Bounds every operation and read by time, and stops the workers on a signal or a failure. */
@@ -55,7 +65,7 @@ export interface WorkersInput {
  * settles, a bug) stops every worker, and the failure is thrown once they have all stopped.
  */
 export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number; connectMs: number }> {
-  const { config, target, recorder, events } = input
+  const { config, target, totals, events } = input
   const readerCount = readerCountOf(input)
   // Every connection is a file descriptor: a run past `ulimit -n` says so before opening any.
   assertOpenFilesAllow(config.workers + readerCount + (input.redis ? config.workers : 0))
@@ -71,11 +81,12 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     throw new TargetError(`could not open ${config.workers} connections to ${redis?.server} at ${redis?.url}: ${messageOf(error)}`, { cause: error })
   })
   const startedAt = performance.now()
+  input.history.startClock()
   const tick = (): Tick => ({
     elapsedMs: performance.now() - startedAt,
-    completed: recorder.completed,
-    outcomes: { ...recorder.outcomes },
-    retries: recorder.retries,
+    completed: totals.completed,
+    outcomes: { ...totals.outcomes },
+    retries: totals.retries,
   })
   const ticker = setInterval(() => events.emit('tick', tick()), TICK_MS)
   ticker.unref()
@@ -101,7 +112,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
 
 /** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
 async function work(input: WorkersInput, worker: number, session: Session, redisClient: Redis | undefined, deadline: number): Promise<void> {
-  const { scenario, strategy, params, config, recorder, watchdog } = input
+  const { scenario, strategy, params, config, history, watchdog, showKey } = input
   const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const jitter = createRng(config.seed, worker * 2 + 1)
@@ -109,6 +120,9 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
   // The runner wraps whole operations in a transaction only for strategies that do not open their own.
   const wrapIn = strategy.ownsTransaction ? undefined : config.isolation
   const level = strategy.isolation ?? config.isolation
+  // Every statement, command and pause is stamped with the operation running: updated in place.
+  const current: CurrentOperation = { worker, iteration: 0 }
+  let attempt = 0
   const retryPolicy = {
     maxRetries: config.maxRetries,
     baseMs: RETRY_BASE_MS,
@@ -116,39 +130,50 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
     rng: jitter,
     onRetry: (error: unknown) => {
       watch.touch()
-      recorder.retried()
-      if (!(error instanceof Conflict)) recorder.sawError(classifyError(error))
+      attempt++
+      history.append({ t: history.micros(), type: 'retry', worker, iteration: current.iteration, attempt, ...causeOf(error) })
     },
   }
+  const traced = (raw: Session) => watch.wrap(new TracedSession(raw, history, current))
+  const redis = input.redis
+  const think = config.thinkMs > 0 ? () => {
+    history.append({ t: history.micros(), type: 'think', worker, iteration: current.iteration, ms: config.thinkMs })
+    return watch.pause(sleep(config.thinkMs))
+  } : () => Promise.resolve()
 
   // One context per worker, updated in place: the hot path allocates no per-operation closures.
   const ctx: { -readonly [F in keyof StrategyContext<Params, unknown>]: StrategyContext<Params, unknown>[F] } = {
     dialect: input.target.dialect,
-    db: watch.wrap(session),
+    db: traced(session),
     key: undefined,
     params,
     worker,
     iteration: 0,
     runId: input.runId,
     timeoutMs: config.timeoutMs,
-    redis: input.redis && redisClient ? { client: redisClient, key: input.redis.key, lockTtlMs: config.lockTtlMs } : undefined,
-    think: () => watch.pause(sleep(config.thinkMs)),
+    redis: redis && redisClient ? { client: traceRedis(redisClient, history, current, input.target.namespace), key: redis.key, lockTtlMs: config.lockTtlMs } : undefined,
+    think,
     transaction: (fn) => inTransaction(ctx.db, level, fn),
     retry: (fn) => withRetry(fn, retryPolicy),
     backoff: (attempt) => watch.pause(backoff(retryPolicy, attempt)),
     lockWait: async (acquire) => {
       const started = performance.now()
+      history.append({ t: history.micros(started), type: 'lock', worker, iteration: current.iteration, phase: 'wait' })
+      const settled = (phase: 'acquired' | 'not-acquired') => {
+        const now = performance.now()
+        history.append({ t: history.micros(now), type: 'lock', worker, iteration: current.iteration, phase, ms: millis(started, now) })
+      }
       try {
         const result = await acquire()
-        recorder.lockAcquisition(performance.now() - started, true)
+        settled('acquired')
         return result
       } catch (error) {
-        recorder.lockAcquisition(performance.now() - started, false)
+        settled('not-acquired')
         throw error
       }
     },
-    lockLost: () => recorder.lockLost(),
-    note: (name, detail) => recorder.note(name, detail),
+    lockLost: () => history.append({ t: history.micros(), type: 'lock', worker, iteration: current.iteration, phase: 'lost' }),
+    note: (name, detail) => history.append({ t: history.micros(), type: 'note', worker, iteration: current.iteration, name, detail }),
   }
 
   const site = `strategy '${input.strategyName}' run() in ${input.origin}`
@@ -156,31 +181,56 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
   try {
     for (let i = 0; i < iterations && performance.now() < deadline && !watchdog.stopped; i++) {
       ctx.iteration = i
+      current.iteration = i
+      attempt = 0
       try {
         ctx.key = scenario.pickKey(keys, params)
       } catch (error) {
         throw scenarioThrew(`pickKey() in ${input.origin}`, error)
       }
+      const key = showKey(ctx.key)
       const started = performance.now()
-      let outcome: Outcome
+      history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0 })
+      let end: ErrorOutcome | { readonly outcome: Outcome }
       try {
-        outcome = checkedOutcome(site, await watch.run(site, operation))
+        end = { outcome: checkedOutcome(site, await watch.run(site, operation)) }
       } catch (error) {
         // A bug or a call that never settled stops the run; what the database answered is an outcome.
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
-        outcome = outcomeOfError(error, recorder)
+        end = outcomeOfError(error)
         if (classifyError(error) === 'connection') {
           const replaced = await reconnect(input, ctx.db, worker)
-          if (!replaced) return
-          ctx.db = watch.wrap(replaced)
+          if (!replaced) {
+            history.append(completion(history, started, worker, i, key, end))
+            return
+          }
+          ctx.db = traced(replaced)
         }
       }
-      recorder.record(outcome, performance.now() - started)
+      history.append(completion(history, started, worker, i, key, end))
     }
   } finally {
     // Closing also ends the transaction of an abandoned call, releasing the locks it held.
     await settleWithin(ctx.db.close(), watchdog.graceMs)
   }
+}
+
+/** The event that ends an operation begun at `started`. */
+function completion(history: HistoryStream, started: number, worker: number, iteration: number, key: string, end: ErrorOutcome | { readonly outcome: Outcome }) {
+  const now = performance.now()
+  return { t: history.micros(now), type: end.outcome, worker, iteration, key, ms: millis(started, now), ...('message' in end ? withoutOutcome(end) : {}) }
+}
+
+function withoutOutcome({ errorClass, code, message }: ErrorOutcome): Pick<ErrorOutcome, 'errorClass' | 'code' | 'message'> {
+  return { ...(errorClass ? { errorClass } : {}), ...(code ? { code } : {}), message }
+}
+
+/** What a retry event says of the error that caused it: its class and code (none for a strategy's own Conflict). */
+function causeOf(error: unknown): { errorClass?: ErrorClass; code?: string; message: string } {
+  const message = redact(messageOf(error))
+  if (error instanceof Conflict) return { message }
+  const code = errorCodeOf(error)
+  return { errorClass: classifyError(error), ...(code ? { code } : {}), message }
 }
 
 function checkedOutcome(site: string, value: unknown): Outcome {
@@ -200,32 +250,34 @@ function readerCountOf({ scenario, params, origin }: WorkersInput): number {
 
 /** One reader: reads over and over on its own connection while the workers write. */
 async function read(input: WorkersInput, reader: number, session: Session, writing: () => boolean): Promise<void> {
-  const { scenario, params, config, recorder, watchdog } = input
+  const { scenario, params, config, history, watchdog } = input
   const readers = scenario.readers
   if (!readers) return
   const watch = watchdog.watch()
+  const current: CurrentOperation = { reader, iteration: 0 }
   const ctx = {
     dialect: input.target.dialect,
-    db: watch.wrap(session),
+    db: watch.wrap(new TracedSession(session, history, current)),
     params,
     reader,
     iteration: 0,
     // Streams past every worker's, so adding readers never changes the keys workers draw.
     rng: createRng(config.seed, 1_000_000 + reader),
-    note: (name: string, detail: string) => recorder.note(name, detail),
+    note: (name: string, detail: string) => history.append({ t: history.micros(), type: 'note', reader, iteration: current.iteration, name, detail }),
   }
   const site = `readers.read() in ${input.origin}`
   const readOnce = () => readers.read(ctx)
   try {
     for (let i = 0; writing() && !watchdog.stopped; i++) {
       ctx.iteration = i
+      current.iteration = i
+      const started = performance.now()
       try {
         await watch.run(site, readOnce)
-        recorder.reads++
+        history.append({ t: history.micros(), type: 'read', reader, iteration: i, ok: true, ms: millis(started, performance.now()) })
       } catch (error) {
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
-        recorder.readErrors++
-        recorder.sampleError(`reader: ${messageOf(error)}`)
+        history.append({ t: history.micros(), type: 'read', reader, iteration: i, ok: false, ms: millis(started, performance.now()), message: redact(messageOf(error)) })
         if (classifyError(error) === 'connection') return
       }
     }

@@ -151,22 +151,55 @@ export interface Strategy<P extends Params, K> {
   run(ctx: StrategyContext<P, K>): Promise<StrategyOutcome>
 }
 
-/** An invariant's answer, with a detail line a person understands. */
-export interface Verdict {
-  readonly held: boolean
+/**
+ * A key, or part of one, as an invariant names it: the whole key `pickKey` draws (`{ room: 2, night: 3 }`,
+ * `4`), or some of an object key's fields (`{ job: 17 }` of `{ job, request }`), which then stands for
+ * every key with those fields. Timelines show the operations on the keys it matches.
+ */
+export type KeyPattern<K> = K extends Readonly<Record<string, unknown>> ? Partial<K> : K
+
+/** A key an invariant found broken, and what is wrong there now (`2 active bookings`). */
+export interface BrokenKey<K = never> {
+  /** A key as `KeyPattern` says, or something that is not an operation key, e.g. `{ account: 3 }`. */
+  readonly key: KeyPattern<K> | Readonly<Record<string, string | number>>
   readonly detail: string
 }
 
-/** What an invariant checks: the final state (through `db`) and what the run acknowledged. */
-export interface InvariantContext<P extends Params> {
-  readonly dialect: Dialect
-  readonly db: Session
+/** An invariant's answer, with a detail line a person understands. */
+export interface Verdict<K = never> {
+  readonly held: boolean
+  readonly detail: string
+  /**
+   * The keys it found broken, worst first (room 2 night 3; product 4; job 17): the timeline of a
+   * violation shows how the race happened on the first of them. A global invariant (money conserved)
+   * names what is off in its own terms (`{ account: 3 }`), even when no operation's key matches.
+   */
+  readonly broken?: readonly BrokenKey<K>[]
+}
+
+/** What every invariant can read: what the run acknowledged, and the history. */
+export interface OfflineInvariantContext<P extends Params> {
   readonly params: P
   readonly outcomes: OutcomeCounts
   readonly history: History
 }
 
-export type Invariant<P extends Params> = (ctx: InvariantContext<P>) => Promise<Verdict>
+/** What an invariant checks: the final state (through `db`) and what the run acknowledged. */
+export interface InvariantContext<P extends Params> extends OfflineInvariantContext<P> {
+  readonly dialect: Dialect
+  readonly db: Session
+}
+
+/**
+ * An invariant that needs no database: it checks the history alone, so `racebench show` can check it
+ * again on a history file.
+ */
+export interface OfflineInvariant<P extends Params, K = unknown> {
+  readonly offline: (ctx: OfflineInvariantContext<P>) => Verdict<K>
+}
+
+/** A check over the final state (a function of the database and the history), or over the history alone. */
+export type Invariant<P extends Params, K = unknown> = ((ctx: InvariantContext<P>) => Promise<Verdict<K>>) | OfflineInvariant<P, K>
 
 export interface ScenarioDefinition<P extends Params, K> {
   /** kebab-case, what users type after `racebench run`. */
@@ -185,8 +218,13 @@ export interface ScenarioDefinition<P extends Params, K> {
   validate?(params: P): readonly string[]
   /** Draws the key of the next operation. Must use only `rng`, so `--seed` repeats a run. */
   pickKey(rng: Rng, params: P): K
+  /**
+   * How a key (or the part of one an invariant names) reads in timelines and histories: `room 2 night 3`,
+   * `product 4`. By default an object key reads as its fields and values (`room 2 night 3`), a number as `key 4`.
+   */
+  showKey?(key: KeyPattern<K>): string
   readonly strategies: Readonly<Record<string, Strategy<P, K>>>
-  readonly invariants: Readonly<Record<string, Invariant<P>>>
+  readonly invariants: Readonly<Record<string, Invariant<P, K>>>
   /** Concurrent readers, for scenarios whose invariants are about what others could see meanwhile. */
   readonly readers?: Readers<P>
 }

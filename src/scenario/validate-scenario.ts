@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js'
-import type { Params, Scenario } from './define-scenario.js'
+import type { Invariant, Params, Scenario } from './define-scenario.js'
+import { isOffline } from '../check/check-invariants.js'
 
 /**
  * Checks that something is a scenario (a user's file may export anything) and says every
@@ -27,7 +28,9 @@ export function validateScenario(candidate: unknown, source: string): Scenario<P
   const invariants = (s.invariants ?? {}) as Record<string, unknown>
   if (Object.keys(invariants).length === 0) problems.push(`'invariants' must name at least one invariant`)
   for (const [name, invariant] of Object.entries(invariants)) {
-    if (typeof invariant !== 'function') problems.push(`invariant '${name}' must be a function`)
+    if (typeof invariant !== 'function' && !isOffline(invariant as Invariant<Params>)) {
+      problems.push(`invariant '${name}' must be a function of the final state, or { offline: (ctx) => verdict } checking the history alone`)
+    }
   }
   if (problems.length > 0) throw new UsageError(`${source} is not a valid racebench scenario: ${problems.join('; ')}`)
   return candidate as Scenario<Params, unknown>

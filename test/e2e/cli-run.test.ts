@@ -53,7 +53,7 @@ describe.skipIf(!postgres.available)(`run against ${postgres.name}`, () => {
     expect(Object.keys(result)).toEqual(
       expect.arrayContaining([
         'scenario', 'strategy', 'isolation', 'db', 'workers', 'iterations', 'seed', 'params', 'outcomes', 'retries',
-        'errorsByClass', 'durationMs', 'opsPerSec', 'latencyMs', 'invariants', 'violations',
+        'errorsByClass', 'durationMs', 'opsPerSec', 'latencyMs', 'invariants', 'violations', 'traces',
       ]),
     )
     expect(result).toMatchObject({
@@ -70,10 +70,12 @@ describe.skipIf(!postgres.available)(`run against ${postgres.name}`, () => {
     expect(Object.keys(result.outcomes)).toEqual(['ok', 'rejected', 'conflict', 'error', 'unknown'])
     expect(Object.keys(result.errorsByClass)).toEqual(['serialization', 'deadlock', 'lock-timeout', 'unique', 'connection', 'other'])
     expect(Object.keys(result.latencyMs)).toEqual(['mean', 'p50', 'p95', 'p99', 'max'])
+    // Fields are added, never renamed: `broken` and `offline` (issue 9) joined name, held and detail.
     expect(result.invariants).toEqual([
-      { name: 'no double booking', held: true, detail: expect.any(String) },
-      { name: 'active bookings = ok outcomes', held: true, detail: expect.any(String) },
+      { name: 'no double booking', held: true, detail: expect.any(String), broken: [], offline: false },
+      { name: 'active bookings = ok outcomes', held: true, detail: expect.any(String), broken: [], offline: false },
     ])
+    expect(result.traces).toEqual([])
     expect(run.stdout + run.stderr).not.toContain('s3cr3t-pw')
   })
 

@@ -54,6 +54,6 @@ describe('a scenario file given by path', () => {
     expect(run.stderr).toMatch(/^racebench: running [^\n]+\n$/) // off a terminal: only the start line
     expect(run.code).toBe(0)
     const result = JSON.parse(run.stdout)
-    expect(result.invariants).toEqual([{ name: 'every increment counted', held: true, detail: 'n = 107' }])
+    expect(result.invariants).toEqual([{ name: 'every increment counted', held: true, detail: 'n = 107', broken: [], offline: false }])
   })
 })

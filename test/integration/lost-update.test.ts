@@ -49,7 +49,7 @@ for (const db of TARGETS) {
         expect(result.expect).toBe('unsafe')
         expect(result.outcomes.ok).toBe(400)
         expect(verdictOf(result, 'stock = initial - ok decrements')).toMatchObject({ held: false, detail: expect.stringMatching(LOST) })
-        expect(verdictOf(result, 'stock never negative')).toEqual({ name: 'stock never negative', held: true, detail: '10 products, none below zero' })
+        expect(verdictOf(result, 'stock never negative')).toEqual({ name: 'stock never negative', held: true, detail: '10 products, none below zero', broken: [], offline: false })
       }
     })
 

@@ -110,7 +110,7 @@ describe.skipIf(!postgres.probe.available)(`${postgres.name}: scenario code that
 
   it('an invariant whose query fails could not be checked: violated, not a bug', async () => {
     const result = await runScenario({ scenario: FILE, strategy: 'fine', db: postgres.url, workers: 1, iterations: 1, params: { invariant: 'sql-error' } })
-    expect(result.invariants).toEqual([{ name: 'every increment counted', held: false, detail: 'could not be checked: relation "no_such_table" does not exist' }])
+    expect(result.invariants).toEqual([{ name: 'every increment counted', held: false, detail: 'could not be checked: relation "no_such_table" does not exist', broken: [], offline: false }])
   })
 
   it("a strategy's expect() that throws", async () => {

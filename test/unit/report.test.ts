@@ -39,11 +39,12 @@ const result: RunResult = {
   readErrors: 0,
   observations: { 'partial read': { count: 3, samples: ['document 4: 2 of 5 chunks'] } },
   invariants: [
-    { name: 'no double booking', held: false, detail: 'room 3 on night 2 has 4 active bookings' },
-    { name: 'active bookings = ok outcomes', held: true, detail: '30 active bookings, 30 acknowledged' },
+    { name: 'no double booking', held: false, detail: 'room 3 on night 2 has 4 active bookings', broken: [], offline: false },
+    { name: 'active bookings = ok outcomes', held: true, detail: '30 active bookings, 30 acknowledged', broken: [], offline: false },
   ],
   violations: 1,
   nothingTested: false,
+  traces: [],
 }
 
 describe('renderRunTable', () => {

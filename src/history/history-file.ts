@@ -1,0 +1,274 @@
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { InvariantResult } from '../check/check-invariants.js'
+import { OutputError, UsageError } from '../errors.js'
+import { packageRoot } from '../package-root.js'
+import type { Params } from '../scenario/define-scenario.js'
+import type { Dialect } from '../target/session.js'
+import type { HistoryEvent, HistorySink } from './event.js'
+import type { OutcomeCounts } from './outcome.js'
+
+/** The version of the history file's layout. A reader refuses a format it does not know. */
+export const HISTORY_FORMAT = 1
+
+/**
+ * The first line of a history file: what ran, where, and how. No URL and nothing secret: a history
+ * file is meant to be attached to a bug report.
+ */
+export interface HistoryHeader {
+  readonly type: 'run'
+  readonly format: typeof HISTORY_FORMAT
+  /** The racebench version that wrote it. */
+  readonly racebench: string
+  readonly scenario: string
+  /** `built-in`, or the scenario file's absolute path: where `racebench show` loads it from. */
+  readonly origin: string
+  readonly strategy: string
+  readonly params: Params
+  readonly seed: number
+  readonly workers: number
+  readonly iterations: number | null
+  readonly durationLimitMs: number | null
+  readonly thinkMs: number
+  readonly isolation: string
+  readonly db: { readonly dialect: Dialect; readonly server: string }
+  /** When the run started, as an ISO 8601 string. */
+  readonly startedAt: string
+}
+
+/**
+ * The last line of a history file, written once the run has checked its invariants. A file without
+ * it is the history of a run that did not finish (interrupted, crashed, or cut).
+ */
+export interface HistoryFooter {
+  readonly type: 'end'
+  readonly outcomes: OutcomeCounts
+  readonly retries: number
+  readonly durationMs: number
+  /** Every verdict as the run found it, including those that read the final state. */
+  readonly invariants: readonly InvariantResult[]
+  readonly violations: number
+}
+
+/** A header from what the run knows; fills in `type`, `format` and the racebench version. */
+export function historyHeader(run: Omit<HistoryHeader, 'type' | 'format' | 'racebench'>): HistoryHeader {
+  return { type: 'run', format: HISTORY_FORMAT, racebench: racebenchVersion(), ...run }
+}
+
+let version: string | undefined
+
+/** racebench's own version, from its package.json. */
+export function racebenchVersion(): string {
+  return (version ??= JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string)
+}
+
+/**
+ * Text is written in batches of about this size. A synchronous write of one batch costs microseconds
+ * and cannot pile up behind a slow disk the way an async stream's unbounded queue can (pino's
+ * sonic-boom in sync mode reasons the same way), so memory stays flat however long the run.
+ */
+const BATCH_BYTES = 64 * 1024
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit: a line of n units fits in 3n bytes. */
+const MAX_UTF8_PER_UNIT = 3
+const NEWLINE = 0x0a
+
+/**
+ * `buffer.write(text, offset, 'utf8')` without its argument checks, which cost as much as the copy for
+ * a line of 100 bytes: Node's own `utf8Write` (every Node version has it; undocumented), else `write`.
+ */
+const writeUtf8: (buffer: Buffer, text: string, offset: number) => number =
+  typeof (Buffer.prototype as { utf8Write?: unknown }).utf8Write === 'function'
+    ? (buffer, text, offset) => (buffer as Buffer & { utf8Write(text: string, offset: number): number }).utf8Write(text, offset)
+    : (buffer, text, offset) => buffer.write(text, offset, 'utf8')
+
+/** How long a write that the system answers EAGAIN (a non-blocking pipe) is retried before giving up. */
+const BUSY_RETRIES = 100
+const BUSY_WAIT_MS = 10
+
+/** Why a file could not be opened or written, in words a user can act on; others keep the system's code. */
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+  ENAMETOOLONG: 'the name is too long',
+}
+
+function reasonOf(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException
+  return (code && REASONS[code]) ?? (code ? `${code}: ${message}` : String(message ?? error))
+}
+
+/**
+ * The `--history FILE` consumer: every event as one JSON line, in the order the run appended them,
+ * between a header line and a footer line. Written as the run goes, in batches.
+ *
+ * A write that fails (disk full, EIO) must not break the run it records: the first failure is kept in
+ * `failure`, writing stops, and the run reports it once it has cleaned up.
+ */
+export class HistoryFile implements HistorySink {
+  #fd: number | undefined
+  /** Events appended before `start`, as JSON: they follow the header. */
+  #early: string[] = []
+  /** The batch being filled, encoded as it comes: no string concatenation per event, one write per batch. */
+  #batch: Buffer | undefined
+  #used = 0
+  #started = false
+  #failure: OutputError | undefined
+
+  /** @internal use openHistoryFile */
+  constructor(
+    /** The file's absolute path. */
+    readonly path: string,
+    fd: number,
+  ) {
+    this.#fd = fd
+  }
+
+  /** Why the file is incomplete, if a write failed: an OutputError whose message is one line. */
+  get failure(): OutputError | undefined {
+    return this.#failure
+  }
+
+  /**
+   * Writes the header line. Call it once, before the first event; events appended before it wait in
+   * memory (so the file can be opened before the server is known, and the header written after).
+   */
+  start(header: HistoryHeader): void {
+    if (this.#started) return
+    this.#started = true
+    this.#batch = Buffer.allocUnsafe(BATCH_BYTES)
+    this.#put(jsonOf(header))
+    for (const json of this.#early) this.#put(json)
+    this.#early = []
+  }
+
+  append(event: HistoryEvent): void {
+    if (this.#fd === undefined) return
+    if (this.#started) this.#put(jsonOf(event))
+    else this.#early.push(jsonOf(event))
+  }
+
+  /** Writes the footer line and everything still pending. The file is complete once this returns without a `failure`. */
+  finish(footer: HistoryFooter): void {
+    if (this.#fd === undefined || !this.#started) return
+    this.#put(jsonOf(footer))
+    this.#flush()
+  }
+
+  /** Writes what is pending and closes the file. Without `finish`, the file ends as an interrupted run's does. */
+  close(): void {
+    const fd = this.#fd
+    if (fd === undefined) return
+    if (this.#started) this.#flush()
+    this.#fd = undefined
+    this.#early = []
+    this.#batch = undefined
+    try {
+      closeSync(fd)
+    } catch (error) {
+      this.#fail(error) // NFS and some FUSE file systems report a failed write only on close
+    }
+  }
+
+  /** One line: the JSON and a newline, into the batch; the batch is written first if the line might not fit. */
+  #put(json: string): void {
+    const batch = this.#batch
+    if (batch === undefined) return
+    const most = json.length * MAX_UTF8_PER_UNIT + 1
+    if (this.#used + most > batch.length) {
+      this.#flush()
+      if (this.#fd === undefined) return
+      if (most > batch.length) {
+        // Longer than a whole batch (a footer with many verdicts): written on its own.
+        this.#write(Buffer.from(`${json}\n`, 'utf8'))
+        return
+      }
+    }
+    this.#used += writeUtf8(batch, json, this.#used)
+    batch[this.#used++] = NEWLINE
+  }
+
+  #flush(): void {
+    if (this.#batch === undefined || this.#used === 0) return
+    const bytes = this.#batch.subarray(0, this.#used)
+    this.#used = 0
+    this.#write(bytes)
+  }
+
+  #write(bytes: Buffer): void {
+    const fd = this.#fd
+    if (fd === undefined) return
+    try {
+      let written = 0
+      let busy = 0
+      while (written < bytes.length) {
+        try {
+          // A write may take only part of the batch (a pipe, a signal): go on from where it stopped.
+          written += writeSync(fd, bytes, written, bytes.length - written)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || ++busy > BUSY_RETRIES) throw error
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, BUSY_WAIT_MS)
+        }
+      }
+    } catch (error) {
+      this.#fail(error)
+      this.#fd = undefined
+      this.#batch = undefined
+      try {
+        closeSync(fd)
+      } catch {
+        // already failing: the first error is the one worth reporting
+      }
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= new OutputError(`could not write the history to ${this.path} (${reasonOf(error)}): the file is incomplete`, { cause: error })
+  }
+}
+
+/**
+ * Opens (creates or truncates) a history file, synchronously: a path that cannot be written fails
+ * here, before any database is touched, as a UsageError (exit 2) naming the path and why. With a
+ * header, writes it at once; without, call `start(header)` before the first event.
+ */
+export function openHistoryFile(path: string, header?: HistoryHeader): HistoryFile {
+  const absolute = resolve(path)
+  let fd: number
+  try {
+    fd = openSync(absolute, 'w')
+  } catch (error) {
+    throw new UsageError(`cannot write the history to ${absolute}: ${reasonOf(error)}`, { cause: error })
+  }
+  const file = new HistoryFile(absolute, fd)
+  if (header) file.start(header)
+  return file
+}
+
+/**
+ * One line's JSON (without its newline). The event objects are written as they are (field order
+ * kept); a key that JSON cannot hold as it is (a BigInt, a cycle) is written as text rather than lose
+ * the event or throw in the run.
+ */
+function jsonOf(value: object): string {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    const seen = new WeakSet<object>()
+    return JSON.stringify(value, (_name, field: unknown) => {
+      if (typeof field === 'bigint') return field.toString()
+      if (typeof field === 'object' && field !== null) {
+        if (seen.has(field)) return '[circular]'
+        seen.add(field)
+      }
+      return field
+    })
+  }
+}

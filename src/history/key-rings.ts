@@ -1,0 +1,230 @@
+import type { InvariantResult } from '../check/check-invariants.js'
+import type { CompletionEvent, HistoryEvent, HistorySink, OperationEvent } from './event.js'
+import { isCompletion } from './event.js'
+import { keyMatches } from './keys.js'
+import type { Outcome } from './outcome.js'
+import type { Trace, TracedOperation } from './trace.js'
+
+export interface KeyRingOptions {
+  /** The most recent operations kept per key. */
+  readonly recent?: number
+  /** The first acknowledged (`ok` or `unknown`) operations kept per key, however many follow. */
+  readonly firstAcknowledged?: number
+  /** Operations kept in all; keys first seen past it keep none. */
+  readonly maxOperations?: number
+  /** Events kept per operation (a long retry loop keeps its beginning). */
+  readonly maxEventsPerOperation?: number
+}
+
+/** The most operations a trace shows: the racing pair and what overlapped them. */
+const MAX_TRACED_OPERATIONS = 6
+
+/**
+ * A worker's operation in progress. One per worker, reused from one operation to the next: the hot
+ * path allocates nothing here, and an operation that is not kept leaves nothing behind.
+ */
+interface OpenOperation {
+  /** Between an invoke and its completion. */
+  active: boolean
+  iteration: number
+  key: string
+  keyValue: unknown
+  start: number
+  /** Its events so far are the first `count`; the slots past it are empty. */
+  readonly events: (OperationEvent | undefined)[]
+  count: number
+  truncated: boolean
+}
+
+interface KeyState {
+  readonly keyValue: unknown
+  readonly firsts: TracedOperation[]
+  readonly recent: TracedOperation[]
+  /** Where the next operation goes in `recent`, once it is full. */
+  next: number
+  dropped: number
+}
+
+/**
+ * What the run remembers for timelines: per key, its first few acknowledged operations (where races
+ * that break a key usually are: two guests booking one free slot) and a ring of the most recent ones,
+ * each with its steps; a cap on the total keeps memory bounded however long the run. Everything else
+ * is counted as dropped, and timelines say so.
+ */
+export class KeyRings implements HistorySink {
+  readonly #recent: number
+  readonly #firsts: number
+  readonly #maxOperations: number
+  readonly #maxEvents: number
+  /** By worker number. */
+  readonly #open: (OpenOperation | undefined)[] = []
+  readonly #keys = new Map<string, KeyState>()
+  #kept = 0
+  /** Operations on keys first seen after the cap was reached. */
+  #untracked = 0
+
+  constructor(options: KeyRingOptions = {}) {
+    this.#recent = options.recent ?? 8
+    this.#firsts = options.firstAcknowledged ?? 4
+    this.#maxOperations = options.maxOperations ?? 20_000
+    this.#maxEvents = options.maxEventsPerOperation ?? 64
+  }
+
+  append(event: HistoryEvent): void {
+    const worker = event.worker
+    if (worker === undefined) return
+    if (event.type === 'invoke') {
+      let open = this.#open[worker]
+      if (!open) this.#open[worker] = open = { active: false, iteration: 0, key: '', keyValue: undefined, start: 0, events: [], count: 0, truncated: false }
+      release(open)
+      open.active = true
+      open.iteration = event.iteration
+      open.key = event.key
+      open.keyValue = event.keyValue
+      open.start = event.t
+      open.truncated = false
+      return
+    }
+    const open = this.#open[worker]
+    if (!open || !open.active || open.iteration !== event.iteration) return
+    if (isCompletion(event)) {
+      open.active = false
+      this.#file(open, event)
+      release(open)
+    } else if (open.count < this.#maxEvents) {
+      open.events[open.count++] = event
+    } else {
+      open.truncated = true
+    }
+  }
+
+  /**
+   * The timelines of the violated invariants' broken keys, in order, at most `count`: for each, the
+   * kept operations on the keys it matches that raced (see `pickRace`). Keys no kept operation
+   * touched (an account a global invariant names) are passed over.
+   */
+  traces(invariants: readonly InvariantResult[], count: number): Trace[] {
+    const traces: Trace[] = []
+    const seen = new Set<string>()
+    for (const invariant of invariants) {
+      if (invariant.held) continue
+      for (const broken of invariant.broken) {
+        if (traces.length >= count) return traces
+        if (seen.has(broken.key)) continue
+        seen.add(broken.key)
+        const { operations, dropped } = this.#operationsOn(broken.keyValue)
+        const race = pickRace(operations)
+        if (race.length > 0) traces.push({ invariant: invariant.name, key: broken.key, detail: broken.detail, operations: race, dropped })
+      }
+    }
+    return traces
+  }
+
+  #file(open: OpenOperation, completion: CompletionEvent): void {
+    let state = this.#keys.get(open.key)
+    if (!state) {
+      if (this.#kept >= this.#maxOperations) {
+        this.#untracked++
+        return
+      }
+      this.#keys.set(open.key, (state = { keyValue: open.keyValue, firsts: [], recent: [], next: 0, dropped: 0 }))
+    }
+    if (acknowledged(completion.type) && state.firsts.length < this.#firsts) {
+      state.firsts.push(kept(open, completion))
+      this.#kept++
+    } else if (state.recent.length < this.#recent && this.#kept < this.#maxOperations) {
+      state.recent.push(kept(open, completion))
+      this.#kept++
+    } else if (state.recent.length > 0) {
+      state.recent[state.next] = kept(open, completion)
+      state.next = (state.next + 1) % state.recent.length
+      state.dropped++
+    } else {
+      state.dropped++
+    }
+  }
+
+  #operationsOn(pattern: unknown): { operations: TracedOperation[]; dropped: number } {
+    const operations: TracedOperation[] = []
+    let dropped = 0
+    for (const state of this.#keys.values()) {
+      if (!keyMatches(pattern, state.keyValue)) continue
+      operations.push(...state.firsts, ...state.recent)
+      dropped += state.dropped
+    }
+    return { operations: [...new Set(operations)].sort((a, b) => a.start - b.start), dropped }
+  }
+}
+
+/**
+ * An operation as the rings keep it, its events and completion copied (same fields, same order).
+ * Why copies: the first operations of a run are nearly all kept, and V8 learns from that to allocate
+ * every later event at the same code sites straight in the old generation (allocation-site
+ * pretenuring); most later events die at once, and each such event kept the young objects it points
+ * to alive until a full GC. Copying what is kept, and only that, measured 3–4× cheaper per operation
+ * (bench/README.md, "History cost").
+ */
+function kept(open: OpenOperation, completion: CompletionEvent): TracedOperation {
+  const events = open.events
+  const copies: OperationEvent[] = new Array(open.count)
+  for (let i = 0; i < open.count; i++) copies[i] = { ...(events[i] as OperationEvent) }
+  return {
+    worker: completion.worker,
+    iteration: open.iteration,
+    key: open.key,
+    start: open.start,
+    end: completion.t,
+    outcome: completion.type,
+    events: copies,
+    completion: { ...completion },
+  }
+}
+
+/** Empties a worker's slot: nothing of a finished operation stays reachable from it (what is kept is a copy). */
+function release(open: OpenOperation): void {
+  for (let i = 0; i < open.count; i++) open.events[i] = undefined
+  open.count = 0
+  open.keyValue = undefined
+}
+
+function acknowledged(outcome: Outcome | undefined): boolean {
+  return outcome === 'ok' || outcome === 'unknown'
+}
+
+/**
+ * The operations that show the race: the pair of operations by two workers that overlapped the
+ * longest, both acknowledged if any such pair exists (two bookings of one slot, two decrements of one
+ * stock), else one acknowledged, else any; then whatever else overlapped that pair, up to six in all.
+ * Longest overlap, because a race is a check and an act with another operation in between: two
+ * operations that merely touch at their ends show nothing. With no overlap at all, the last two.
+ */
+export function pickRace(operations: readonly TracedOperation[]): TracedOperation[] {
+  const sorted = [...operations].sort((a, b) => a.start - b.start)
+  let best: [TracedOperation, TracedOperation] | undefined
+  let bestScore = -1
+  for (let i = 0; i < sorted.length; i++) {
+    const a = sorted[i] as TracedOperation
+    for (let j = i + 1; j < sorted.length; j++) {
+      const b = sorted[j] as TracedOperation
+      if (b.start >= endOf(a)) break
+      if (a.worker === b.worker) continue
+      const overlap = Math.min(endOf(a), endOf(b)) - b.start
+      const both = Number(acknowledged(a.outcome)) + Number(acknowledged(b.outcome))
+      // Acknowledged pairs first, then the longest overlap; earlier pairs win ties.
+      const score = both * 1e12 + overlap
+      if (score > bestScore) {
+        bestScore = score
+        best = [a, b]
+      }
+    }
+  }
+  if (!best) return sorted.slice(-2)
+  const from = Math.min(best[0].start, best[1].start)
+  const to = Math.max(endOf(best[0]), endOf(best[1]))
+  const others = sorted.filter((op) => op !== best[0] && op !== best[1] && op.start < to && endOf(op) > from)
+  return [...best, ...others.slice(0, MAX_TRACED_OPERATIONS - 2)].sort((a, b) => a.start - b.start)
+}
+
+function endOf(operation: TracedOperation): number {
+  return operation.end ?? Number.POSITIVE_INFINITY
+}

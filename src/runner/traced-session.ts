@@ -1,0 +1,141 @@
+import { performance } from 'node:perf_hooks'
+import type { IsolationLevel } from '../config.js'
+import { messageOf } from '../errors.js'
+import type { Actor, StepEvent } from '../history/event.js'
+import { collapseSql, showFirstRow, showParams } from '../history/step-format.js'
+import { millis, type HistoryStream } from '../history/stream.js'
+import { redact } from '../redact.js'
+import { classifyError } from '../target/classify.js'
+import type { QueryResult, Session } from '../target/session.js'
+import { errorCodeOf } from './outcome-of-error.js'
+
+/**
+ * Whose operation is running on a connection right now: the runner updates it in place as a worker
+ * (or reader) moves from one operation to the next, and every step recorded on the connection is
+ * stamped with it.
+ */
+export interface CurrentOperation {
+  readonly worker?: number
+  readonly reader?: number
+  iteration: number
+}
+
+/**
+ * The Session a worker's scenario code gets, recording every statement it sends as a `step` of the
+ * current operation: what was sent, with which parameters, what came back (rows, the first row in
+ * short form), how long it took, and how it failed. A strategy needs no change to be traced.
+ */
+export class TracedSession implements Session {
+  readonly #inner: Session
+  readonly #history: HistoryStream
+  readonly #current: CurrentOperation
+
+  constructor(inner: Session, history: HistoryStream, current: CurrentOperation) {
+    this.#inner = inner
+    this.#history = history
+    this.#current = current
+  }
+
+  get dialect(): Session['dialect'] {
+    return this.#inner.dialect
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    const sent = performance.now()
+    try {
+      const result = await this.#inner.query<Row>(sql, params)
+      this.#record(sent, collapseSql(sql), params, result)
+      return result
+    } catch (error) {
+      this.#record(sent, collapseSql(sql), params, undefined, error)
+      throw error
+    }
+  }
+
+  begin(isolation?: IsolationLevel): Promise<void> {
+    return this.#control(isolation ? `BEGIN ISOLATION LEVEL ${isolation.replace(/-/g, ' ').toUpperCase()}` : 'BEGIN', () => this.#inner.begin(isolation))
+  }
+
+  commit(): Promise<void> {
+    return this.#control('COMMIT', () => this.#inner.commit())
+  }
+
+  rollback(): Promise<void> {
+    return this.#control('ROLLBACK', () => this.#inner.rollback())
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close()
+  }
+
+  async #control(sql: string, send: () => Promise<void>): Promise<void> {
+    const sent = performance.now()
+    try {
+      await send()
+      this.#record(sent, sql, undefined, undefined)
+    } catch (error) {
+      this.#record(sent, sql, undefined, undefined, error)
+      throw error
+    }
+  }
+
+  #record(sent: number, sql: string, params: readonly unknown[] | undefined, result: QueryResult<unknown> | undefined, error?: unknown): void {
+    const now = performance.now()
+    const history = this.#history
+    history.append(buildStep(history.micros(sent), this.#current, sql, undefined, params, result, millis(sent, now), error))
+  }
+}
+
+/** A step event, fields in the order the history file shows them. */
+export function stepEvent(
+  t: number,
+  actor: Actor,
+  what: { readonly sql?: string; readonly redis?: string },
+  params: readonly unknown[] | undefined,
+  result: { readonly rows: readonly unknown[]; readonly rowCount: number } | undefined,
+  ms: number,
+  error?: unknown,
+): StepEvent {
+  return buildStep(t, actor, what.sql, what.redis, params, result, ms, error, 'sql' in what, 'redis' in what)
+}
+
+type MutableStep = { -readonly [F in keyof StepEvent]: StepEvent[F] }
+
+/**
+ * Builds a step with one object literal per kind of actor and plain assignments, in the field order
+ * of `stepEvent`: every statement of a run comes through here. (Spreading `whoOf(actor)` and `what`
+ * made two objects more per step, and an object V8's JSON.stringify serializes about half as fast.)
+ */
+function buildStep(
+  t: number,
+  actor: Actor,
+  sql: string | undefined,
+  redis: string | undefined,
+  params: readonly unknown[] | undefined,
+  result: { readonly rows: readonly unknown[]; readonly rowCount: number } | undefined,
+  ms: number,
+  error: unknown,
+  hasSql = true,
+  hasRedis = false,
+): StepEvent {
+  let step: MutableStep
+  if (actor.worker !== undefined) step = { t, type: 'step', worker: actor.worker, iteration: actor.iteration } as MutableStep
+  else if (actor.reader !== undefined) step = { t, type: 'step', reader: actor.reader, iteration: actor.iteration } as MutableStep
+  else step = { t, type: 'step', iteration: actor.iteration } as MutableStep
+  if (hasSql) step.sql = sql
+  if (hasRedis) step.redis = redis
+  if (params !== undefined && params.length > 0) step.params = showParams(params)
+  if (result) {
+    step.rows = result.rowCount
+    const first = result.rows.length > 0 ? showFirstRow(result.rows[0]) : undefined
+    if (first !== undefined) step.first = first
+  }
+  step.ms = ms
+  if (error !== undefined) {
+    step.errorClass = classifyError(error)
+    const code = errorCodeOf(error)
+    if (code !== undefined) step.code = code
+    step.error = redact(messageOf(error))
+  }
+  return step
+}
