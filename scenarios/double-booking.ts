@@ -54,6 +54,8 @@ export default defineScenario({
   params,
   validate: (p) => [...wholeNumberIn('rooms', p.rooms, 1, 10_000), ...wholeNumberIn('nights', p.nights, 1, 10_000)],
   pickKey: (rng, p): Slot => ({ room: 1 + rng.int(p.rooms), night: 1 + rng.int(p.nights) }),
+  // `room 2 night 3`; a partial slot shows only what it names (`room 2`).
+  showKey: ({ room, night }) => [room === undefined ? '' : `room ${room}`, night === undefined ? '' : `night ${night}`].filter(Boolean).join(' '),
 
   strategies: {
     none: {
@@ -148,7 +150,8 @@ export default defineScenario({
       }
       const worst = rows.slice(0, 3).map((r) => `room ${r.room_id} on night ${r.night} has ${r.n} active bookings`)
       const more = rows.length > 3 ? ` (${rows.length} slots double-booked in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      const broken = rows.map((r) => ({ key: { room: r.room_id, night: r.night }, detail: `${r.n} active bookings` }))
+      return { held: false, detail: worst.join('; ') + more, broken }
     },
     'active bookings = ok outcomes': async ({ db, outcomes }) => {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*) AS n FROM bookings WHERE status = 'active'`)

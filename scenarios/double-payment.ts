@@ -3,6 +3,7 @@ import { withRedisLock } from '../src/strategy/redis-lock.js'
 import { answerOnceUnderKey, storedAnswer } from './double-payment/idempotency-key.js'
 import { accountOf, checkThenPay, lockJobAndAccounts, optimisticPayment, params, readJob, type Ctx, type PaymentRequest } from './double-payment/payments.js'
 import { runSaga, SAGA_STEPS } from './double-payment/saga.js'
+import { balancesByLedger, offTheLedger, overdrawn } from './double-payment/ledger.js'
 import { plural } from '../src/check/plural.js'
 import { wholeNumberIn } from '../src/scenario/params.js'
 
@@ -24,7 +25,21 @@ async function clientLock(ctx: Ctx): Promise<string> {
 
 type AccountRow = { id: number; kind: string; balance: number; opening_balance: number }
 
+/**
+ * `job 17 request 35`, or the part an invariant names (`job 17`), or an account the money invariants
+ * name (`client 3`, `contractor 5`: see AccountKey).
+ */
+function showPaymentKey(key: Partial<PaymentRequest & { client: number; contractor: number }>): string {
+  const fields = [['job', key.job], ['request', key.request], ['client', key.client], ['contractor', key.contractor]] as const
+  return fields.flatMap(([name, value]) => (value === undefined ? [] : [`${name} ${value}`])).join(' ')
+}
+
 const TIMES = ['', 'once', 'twice']
+
+/** `paid 3 times (requests 28, 29, 28)`: a job's payments, in the order they were made. */
+function paidTimes(requests: readonly number[]): string {
+  return `paid ${requests.length} times (requests ${requests.join(', ')})`
+}
 
 /** [28, 29, 28] → ": twice by request 28, once by request 29": a re-sent copy that paid again shows. */
 function byRequest(requests: readonly number[]): string {
@@ -34,7 +49,7 @@ function byRequest(requests: readonly number[]): string {
   return `: ${[...counts].map(([request, n]) => `${TIMES[n] ?? `${n} times`} by request ${request}`).join(', ')}`
 }
 
-type SagaRow = { id: string; job_id: number; status: string; steps_done: number; steps_undone: number }
+type SagaRow = { id: string; request_id: number; job_id: number; status: string; steps_done: number; steps_undone: number }
 
 /** What is wrong with a saga's final state, or undefined if it completed or was fully compensated. */
 function unfinishedSaga(row: SagaRow): string | undefined {
@@ -73,6 +88,7 @@ export default defineScenario({
     const job = 1 + rng.int(p.jobs)
     return { job, request: job * 2 + rng.int(2) }
   },
+  showKey: showPaymentKey,
 
   strategies: {
     none: {
@@ -143,7 +159,7 @@ export default defineScenario({
       if (twice.length === 0) return { held: true, detail: `${plural(requestsByJob.size, 'job')} paid, none twice` }
       const worst = twice.slice(0, 3).map(([job, requests]) => `job ${job} was paid ${requests.length} times${byRequest(requests)}`)
       const more = twice.length > 3 ? ` (${twice.length} jobs paid more than once in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      return { held: false, detail: worst.join('; ') + more, broken: twice.map(([job, requests]) => ({ key: { job }, detail: paidTimes(requests) })) }
     },
     'the sum of all balances never changes': async ({ db }) => {
       const { rows } = await db.query<AccountRow>('SELECT id, kind, balance, opening_balance FROM accounts')
@@ -151,7 +167,9 @@ export default defineScenario({
       const before = rows.reduce((sum, row) => sum + row.opening_balance, 0)
       if (now === before) return { held: true, detail: `the ${plural(rows.length, 'balance')} sum to ${now}, as they did at the start` }
       const drift = now > before ? `${now - before} more` : `${before - now} less`
-      return { held: false, detail: `the balances sum to ${now}, ${drift} than the ${before} they held at the start` }
+      // The sum says money appeared or vanished; the ledger says where.
+      const broken = offTheLedger(await balancesByLedger(db))
+      return { held: false, detail: `the balances sum to ${now}, ${drift} than the ${before} they held at the start`, broken }
     },
     'no balance negative': async ({ db }) => {
       const { rows } = await db.query<AccountRow>('SELECT id, kind, balance, opening_balance FROM accounts ORDER BY balance, id')
@@ -159,10 +177,10 @@ export default defineScenario({
       if (negative.length === 0) return { held: true, detail: `${plural(rows.length, 'balance')} checked, the lowest is ${rows[0]?.balance ?? 0}` }
       const worst = negative.slice(0, 3).map((row) => `${row.kind} ${row.id}'s balance is ${row.balance}`)
       const more = negative.length > 3 ? ` (${negative.length} accounts overdrawn in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      return { held: false, detail: worst.join('; ') + more, broken: overdrawn(await balancesByLedger(db)) }
     },
     'every saga completed or fully compensated': async ({ db }) => {
-      const { rows } = await db.query<SagaRow>('SELECT id, job_id, status, steps_done, steps_undone FROM sagas ORDER BY id')
+      const { rows } = await db.query<SagaRow>('SELECT id, request_id, job_id, status, steps_done, steps_undone FROM sagas ORDER BY id')
       if (rows.length === 0) return { held: true, detail: 'no saga was run (only the saga strategy runs them)' }
       const unfinished = rows.filter((row) => unfinishedSaga(row) !== undefined)
       if (unfinished.length === 0) {
@@ -173,7 +191,9 @@ export default defineScenario({
       }
       const worst = unfinished.slice(0, 3).map(unfinishedSaga)
       const more = unfinished.length > 3 ? ` (${unfinished.length} sagas unfinished in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      // A saga runs one payment request: its key is the operation's own.
+      const broken = unfinished.map((row) => ({ key: { job: row.job_id, request: row.request_id }, detail: unfinishedSaga(row) ?? '' }))
+      return { held: false, detail: worst.join('; ') + more, broken }
     },
   },
 })

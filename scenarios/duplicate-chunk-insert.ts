@@ -177,12 +177,35 @@ function processOptimistically(ctx: Ctx): Promise<StrategyOutcome> {
   })
 }
 
-/** `document 3 has 8 chunks instead of 5 (3 duplicates)`. */
-function describeWrongChunks(row: { id: number; chunks: number; distinct_chunks: number }, expected: number): string {
+type ChunkCount = { readonly id: number; readonly chunks: number; readonly distinct_chunks: number }
+
+/** `3 duplicates`, `2 missing`, or both: what is wrong with a COMPLETED document's chunks. */
+function wrongChunks(row: ChunkCount, expected: number): string {
   const duplicates = row.chunks - row.distinct_chunks
   const missing = expected - row.distinct_chunks
-  const what = [duplicates > 0 ? plural(duplicates, 'duplicate') : '', missing > 0 ? `${missing} missing` : ''].filter(Boolean).join(', ')
-  return `document ${row.id} has ${plural(row.chunks, 'chunk')} instead of ${expected} (${what})`
+  return [duplicates > 0 ? plural(duplicates, 'duplicate') : '', missing > 0 ? `${missing} missing` : ''].filter(Boolean).join(', ')
+}
+
+/** `document 3 has 8 chunks instead of 5 (3 duplicates)`. */
+function describeWrongChunks(row: ChunkCount, expected: number): string {
+  return `document ${row.id} has ${plural(row.chunks, 'chunk')} instead of ${expected} (${wrongChunks(row, expected)})`
+}
+
+/** What a reader's `partial read` note says (the reader below writes it): document id, chunks seen. */
+const PARTIAL_READ = /^document (\d+) was COMPLETED with (\d+) of \d+ chunks$/
+
+/**
+ * The documents readers saw COMPLETED short of chunks, the fewest chunks seen first. Only as many as
+ * the history kept samples of: it keeps the first few distinct notes, not every one.
+ */
+function partiallyReadKeys(samples: readonly string[], expected: number): { key: number; detail: string }[] {
+  const fewest = new Map<number, number>()
+  for (const [, id, seen] of samples.map((sample) => PARTIAL_READ.exec(sample) ?? [])) {
+    if (id !== undefined) fewest.set(Number(id), Math.min(Number(seen), fewest.get(Number(id)) ?? Infinity))
+  }
+  return [...fewest]
+    .sort(([idA, a], [idB, b]) => a - b || idA - idB)
+    .map(([id, seen]) => ({ key: id, detail: `read COMPLETED with ${seen} of ${plural(expected, 'chunk')}` }))
 }
 
 export default defineScenario({
@@ -203,6 +226,7 @@ export default defineScenario({
     ...wholeNumberIn('readers', p.readers, 0, 64),
   ],
   pickKey: (rng, p): number => 1 + rng.int(p.documents),
+  showKey: (id) => `document ${id}`,
 
   readers: {
     summary: 'Search requests: count the chunks of a random COMPLETED document; fewer than `chunks` is a partial read.',
@@ -265,25 +289,31 @@ export default defineScenario({
       }
       const worst = rows.slice(0, 3).map((row) => describeWrongChunks(row, p.chunks))
       const more = rows.length > 3 ? ` (${rows.length} documents wrong in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      // In the detail's order, most chunks first: the first broken key is the document the detail names first.
+      const broken = rows.map((row) => ({ key: row.id, detail: `COMPLETED with ${plural(row.chunks, 'chunk')} (${wrongChunks(row, p.chunks)})` }))
+      return { held: false, detail: worst.join('; ') + more, broken }
     },
     'no document left PROCESSING': async ({ db }) => {
       const { rows } = await db.query<{ status: Status; n: number }>(`SELECT status, count(*) AS n FROM documents GROUP BY status`)
       const count = (status: Status) => rows.find((row) => row.status === status)?.n ?? 0
       const processing = count('PROCESSING')
       if (processing === 0) return { held: true, detail: `none PROCESSING: ${count('COMPLETED')} COMPLETED, ${count('PENDING')} PENDING` }
-      const { rows: stuck } = await db.query<{ id: number }>(`SELECT id FROM documents WHERE status = 'PROCESSING' ORDER BY id LIMIT 5`)
-      const ids = stuck.map((row) => row.id).join(', ') + (processing > stuck.length ? ', …' : '')
+      const { rows: stuck } = await db.query<{ id: number }>(`SELECT id FROM documents WHERE status = 'PROCESSING' ORDER BY id`)
+      const ids = stuck.slice(0, 5).map((row) => row.id).join(', ') + (processing > 5 ? ', …' : '')
       const detail = processing === 1 ? `document ${ids} was left PROCESSING with no worker on it` : `${processing} documents were left PROCESSING with no worker on them (${ids})`
-      return { held: false, detail }
+      return { held: false, detail, broken: stuck.map((row) => ({ key: row.id, detail: 'PROCESSING, with no worker on it' })) }
     },
-    'no reader saw a COMPLETED document short of chunks': async ({ history, params: p }) => {
-      const partial = history.observations['partial read']
-      const failed = history.readErrors > 0 ? ` (${history.readErrors} failed)` : ''
-      if (!partial) {
-        return { held: true, detail: `${plural(history.reads, 'read')}${failed}, none saw a COMPLETED document with fewer than its ${plural(p.chunks, 'chunk')}` }
-      }
-      return { held: false, detail: `${partial.count} of ${plural(history.reads, 'read')}${failed} saw a COMPLETED document short of chunks, e.g. ${[...new Set(partial.samples)].slice(0, 3).join('; ')}` }
+    // Reads only the history (the readers' notes), so `racebench show` can check it again on a history file.
+    'no reader saw a COMPLETED document short of chunks': {
+      offline: ({ history, params: p }) => {
+        const partial = history.observations['partial read']
+        const failed = history.readErrors > 0 ? ` (${history.readErrors} failed)` : ''
+        if (!partial) {
+          return { held: true, detail: `${plural(history.reads, 'read')}${failed}, none saw a COMPLETED document with fewer than its ${plural(p.chunks, 'chunk')}` }
+        }
+        const detail = `${partial.count} of ${plural(history.reads, 'read')}${failed} saw a COMPLETED document short of chunks, e.g. ${[...new Set(partial.samples)].slice(0, 3).join('; ')}`
+        return { held: false, detail, broken: partiallyReadKeys(partial.samples, p.chunks) }
+      },
     },
   },
 })

@@ -89,6 +89,7 @@ export default defineScenario({
   // 10,000 products is as far as the MySQL seed counts.
   validate: (p) => [...wholeNumberIn('products', p.products, 1, 10_000), ...wholeNumberIn('stock', p.stock, 0, 1_000_000)],
   pickKey: (rng, p) => 1 + rng.int(p.products),
+  showKey: (id) => `product ${id}`,
 
   strategies: {
     none: {
@@ -157,7 +158,9 @@ export default defineScenario({
         sold < outcomes.ok
           ? `${outcomes.ok - sold} of ${acknowledged} lost across ${plural(losing.length, 'product')}`
           : `${plural(sold, 'unit')} left the stock but only ${acknowledged} were acknowledged`
-      return { held: false, detail: [...worst, total].join('; ') }
+      // A surplus of units sold over acknowledged ones cannot be pinned on a product: only losses can.
+      const broken = losing.map((product) => ({ key: product.id, detail: `stock ${product.stock} after ${plural(product.version, 'ok decrement')} (${product.lost} lost)` }))
+      return { held: false, detail: [...worst, total].join('; '), broken }
     },
     'stock never negative': async ({ db }) => {
       const products = await readProducts(db)
@@ -168,7 +171,8 @@ export default defineScenario({
       }
       const worst = oversold.slice(0, 3).map((product) => `product ${product.id}: stock ${product.stock} (${plural(-product.stock, 'unit')} sold that did not exist)`)
       const more = oversold.length > 3 ? ` (${oversold.length} products oversold in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      const broken = oversold.map((product) => ({ key: product.id, detail: `stock ${product.stock} (${plural(-product.stock, 'unit')} sold that did not exist)` }))
+      return { held: false, detail: worst.join('; ') + more, broken }
     },
   },
 })

@@ -182,6 +182,8 @@ export default defineScenario({
     ...wholeNumberIn('sides', p.sides, 1, SIDES.length, ' (2: long and short, 1: long only)'),
   ],
   pickKey: (rng, p): PositionKey => ({ bot: 1 + rng.int(p.bots), market: 1 + rng.int(p.symbols), side: SIDES[rng.int(p.sides)] ?? 'long' }),
+  // `bot 1 market 2 long`; a partial key shows only what it names (`bot 1`, `bot 1 short`).
+  showKey: ({ bot, market, side }) => [bot === undefined ? '' : `bot ${bot}`, market === undefined ? '' : `market ${market}`, side ?? ''].filter(Boolean).join(' '),
 
   strategies: {
     none: {
@@ -229,9 +231,9 @@ export default defineScenario({
 
   invariants: {
     'at most one open position': async ({ db }) => {
-      const { rows } = await db.query<{ bot_id: number; side: Side; symbol: string; n: number }>(
-        `SELECT p.bot_id, p.side, m.symbol, count(*) AS n FROM positions p JOIN markets m ON m.id = p.market_id
-         WHERE p.status = 'open' GROUP BY p.bot_id, p.side, m.symbol HAVING count(*) > 1 ORDER BY n DESC, p.bot_id, m.symbol, p.side`,
+      const { rows } = await db.query<{ bot_id: number; market_id: number; side: Side; symbol: string; n: number }>(
+        `SELECT p.bot_id, p.market_id, p.side, m.symbol, count(*) AS n FROM positions p JOIN markets m ON m.id = p.market_id
+         WHERE p.status = 'open' GROUP BY p.bot_id, p.market_id, p.side, m.symbol HAVING count(*) > 1 ORDER BY n DESC, p.bot_id, m.symbol, p.side`,
       )
       if (rows.length === 0) {
         const open = await countOpen(db)
@@ -239,7 +241,8 @@ export default defineScenario({
       }
       const worst = rows.slice(0, 3).map((r) => `bot ${r.bot_id} holds ${r.n} open ${r.side} ${r.symbol} positions`)
       const more = rows.length > 3 ? ` (${rows.length} positions opened more than once in all)` : ''
-      return { held: false, detail: worst.join('; ') + more }
+      const broken = rows.map((r) => ({ key: { bot: r.bot_id, market: r.market_id, side: r.side }, detail: `${r.n} open ${r.symbol} positions` }))
+      return { held: false, detail: worst.join('; ') + more, broken }
     },
     'open positions = positions opened': async ({ db, outcomes }) => {
       return acknowledgedVerdict(await countOpen(db), outcomes, { found: 'open positions', lost: 'acknowledged positions missing' })

@@ -127,6 +127,8 @@ for (const db of TARGETS) {
         name: LEFT_PROCESSING,
         held: false,
         detail: 'document 1 was left PROCESSING with no worker on it',
+        broken: [{ key: 'document 1', keyValue: 1, detail: 'PROCESSING, with no worker on it' }],
+        offline: false,
       })
       for (const strategy of SAFE) {
         const result = await withChunksLocked(strategy)
