@@ -1,5 +1,5 @@
 import { renderJson } from '../report/json.js'
-import { styleFor } from '../report/style.js'
+import { styleFor, widthFor } from '../report/style.js'
 import { renderRunTable } from '../report/table.js'
 import { runScenario } from '../run-scenario.js'
 import { exitCodeOfRun } from '../run-exit-code.js'
@@ -11,6 +11,6 @@ import { commandSession, type RunCommandOptions } from './session.js'
  */
 export async function runCommand(scenario: string, options: RunCommandOptions & { strategy?: string }, secrets: readonly string[]): Promise<number> {
   const result = await commandSession(scenario, options, secrets, (runOptions) => runScenario({ ...runOptions, strategy: options.strategy }))
-  process.stdout.write(options.json ? renderJson(result) : renderRunTable(result, styleFor(process.stdout)))
+  process.stdout.write(options.json ? renderJson(result) : renderRunTable(result, styleFor(process.stdout), { width: widthFor(process.stdout) }))
   return exitCodeOfRun(result, options)
 }

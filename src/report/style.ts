@@ -19,3 +19,11 @@ export function tableLook(style: ChalkInstance) {
 export function mark(style: ChalkInstance, held: boolean): string {
   return held ? style.green('✔') : style.red('✘')
 }
+
+/**
+ * How wide lines may be on this stream: the terminal's width, else 100 columns (piped output mostly
+ * ends up in CI logs and files, read in windows wider than 80).
+ */
+export function widthFor(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY && stream.columns ? Math.max(40, Math.min(200, stream.columns)) : 100
+}

@@ -8,14 +8,20 @@ import type { RunResult } from '../run-result.js'
 import { nothingTestedLines } from './nothing-tested.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
+import { renderTimeline } from './timeline.js'
 
 /**
  * Renders a run as the table a person reads: settings, outcomes with their latencies, throughput,
  * errors and one line per invariant. Pure: result in, text out (autocannon's printResult).
  */
-export function renderRunTable(result: RunResult, style: ChalkInstance): string {
+export function renderRunTable(result: RunResult, style: ChalkInstance, { width = 100 }: { readonly width?: number } = {}): string {
   const lines = [...header(result, style), '', outcomeTable(result, style), ...summary(result, style), '', ...invariants(result, style), '', verdict(result, style), ...nothingTestedLines(result, style)]
-  return lines.join('\n') + '\n'
+  return lines.join('\n') + '\n' + timelines(result, style, width)
+}
+
+/** How the race happened on the first broken keys (`--show`): a swimlane each, after the verdict. */
+function timelines(result: RunResult, style: ChalkInstance, width: number): string {
+  return result.traces.map((trace) => '\n' + renderTimeline(trace, style, { width })).join('')
 }
 
 function header(r: RunResult, style: ChalkInstance): string[] {
