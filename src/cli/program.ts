@@ -39,6 +39,8 @@ function addRunOptions(command: Command): Command {
     .option('--timeout <time>', `lock and statement timeout on every connection, ${timeHint(TIME_OPTIONS.timeout)}${byDefault(formatDuration(DEFAULTS.timeoutMs))}`)
     .option('--max-retries <n>', `retries per operation for strategies that retry, 0 to ${LIMITS.maxRetries}${byDefault(DEFAULTS.maxRetries)}`)
     .option('--json', 'print the result as JSON on stdout')
+    .option('--show <n>', `timelines of how the race broke the first n broken keys, 0 to ${LIMITS.show}${byDefault(DEFAULTS.show)}`)
+    .option('--history <file>', 'write every event of the run to this file as JSON lines (read it back with `racebench show`)')
     .option('--keep', "keep the run's schema instead of dropping it")
     .option('--allow-errors', 'exit 0 even when every operation ended in error (default: exit 7, nothing was tested)')
     .option('--debug', 'log diagnostics and stack traces to stderr')
@@ -108,6 +110,19 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
     .action(async (options: { db?: string; redis?: string; yes?: boolean; json?: boolean }) => {
       const { cleanCommand } = await import('./clean-command.js')
       exitCode = await cleanCommand(options, secrets)
+    })
+
+  program
+    .command('show')
+    .description('redraw a run from its history file (run --history FILE): counts, invariants and timelines, without a database')
+    .argument('<file>', 'a history file written by `racebench run --history FILE`')
+    .option('--show <n>', `draw the timelines of the first n broken keys, 0 to ${LIMITS.show}${byDefault(DEFAULTS.show)}`)
+    .option('--scenario <scenario>', 'check it with this built-in scenario or scenario file (default: the one the history names)')
+    .option('--json', 'print header, outcomes, retries, invariants and traces as JSON')
+    .option('--debug', 'stack traces on stderr')
+    .action(async (file: string, options: { show?: string; scenario?: string; json?: boolean }) => {
+      const { showCommand } = await import('./show-command.js')
+      exitCode = await showCommand(file, options)
     })
 
   explainUsageErrors(program, { scenario: `built-in scenarios: ${Object.keys(BUILTIN_SCENARIOS).join(', ')}, or a path to a scenario file` })
