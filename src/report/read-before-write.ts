@@ -6,11 +6,15 @@ import type { Lane } from './timeline-rows.js'
 const READS = new Set(['SELECT', 'WITH'])
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'MERGE'])
 
-/** When an operation's last read before its first write was answered, and when that write was sent. */
+/**
+ * When an operation's last read before its first write was answered, and when that write was answered:
+ * until then no other session can see it (later still, at COMMIT, inside a transaction), so a read
+ * answered before it cannot have seen it, even if it was answered after the write was sent.
+ */
 interface Window {
   readonly worker: number
   readonly readAnswered: number
-  readonly writeSent: number
+  readonly writeAnswered: number
 }
 
 function windowOf(worker: number, op: TracedOperation): Window | undefined {
@@ -20,7 +24,7 @@ function windowOf(worker: number, op: TracedOperation): Window | undefined {
     const verb = sqlVerb(event.sql)
     if (READS.has(verb)) readAnswered = event.t + event.ms * 1000
     // A write that changed nothing (a compare-and-set that lost) did not act on the read.
-    else if (WRITES.has(verb) && event.rows !== 0) return readAnswered === undefined ? undefined : { worker, readAnswered, writeSent: event.t }
+    else if (WRITES.has(verb) && event.rows !== 0) return readAnswered === undefined ? undefined : { worker, readAnswered, writeAnswered: event.t + event.ms * 1000 }
   }
   return undefined
 }
@@ -32,7 +36,7 @@ function failed(step: StepEvent): boolean {
 /**
  * The check-then-act split, when the history shows it: the workers whose operations went through
  * (`ok`) after each read and then wrote, every one of those reads answered before any of those writes
- * was sent, so no worker's read could see another's write. The largest such group of at least two,
+ * was answered, so no worker's read could see another's write. The largest such group of at least two,
  * in lane order; none when the operations took turns.
  */
 export function readBeforeAnyWrite(lanes: readonly Lane[]): number[] {
@@ -41,8 +45,8 @@ export function readBeforeAnyWrite(lanes: readonly Lane[]): number[] {
   )
   let best: Window[] = []
   for (const first of windows) {
-    // Every read of the group answered before the group's first write (`first`'s) was sent.
-    const group = windows.filter((w) => w.writeSent >= first.writeSent && w.readAnswered <= first.writeSent)
+    // Every read of the group answered before the group's first write (`first`'s) was answered.
+    const group = windows.filter((w) => w.writeAnswered >= first.writeAnswered && w.readAnswered <= first.writeAnswered)
     if (group.length > best.length) best = group
   }
   const workers = [...new Set(best.map((w) => w.worker))]

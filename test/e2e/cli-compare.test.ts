@@ -17,7 +17,16 @@ describe.skipIf(!postgres.available)('racebench compare', () => {
     // The fastest strategy that held is the 1.00× reference.
     expect(run.stdout).toMatch(/│ (unique|optimistic)\s+│.*│\s+1\.00× │/)
     expect(run.stdout).toMatch(/^ {2}✘ none: no double booking: /m)
+    // Where to see how it broke: the first broken key, and the run that draws its timeline.
+    expect(run.stdout).toMatch(/^ {4}first broken key: room \d+ night \d+ \(\d+ active bookings\); see how it broke: racebench run double-booking --strategy none --seed 11, with the same options$/m)
+    expect(run.stdout.match(/first broken key/g)).toHaveLength(1)
     expect(run.stdout).toContain('✔ every strategy behaved as it declares')
+  })
+
+  it('--history is refused: it records one run, and compare makes several', async () => {
+    const run = await runCli(['compare', 'double-booking', '--db', PG_URL, '--history', 'h.jsonl'])
+    expect(run.code).toBe(2)
+    expect(run.stderr.trim()).toBe('racebench: --history records one run: use `racebench run <scenario> --strategy <name> --history FILE` for the strategy you want to see')
   })
 
   it('--json prints an array of run results, one per strategy, all with the same seed', async () => {
