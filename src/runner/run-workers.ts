@@ -173,6 +173,7 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
       }
     },
     lockLost: () => history.append({ t: history.micros(), type: 'lock', worker, iteration: current.iteration, phase: 'lost' }),
+    lockReleased: () => history.append({ t: history.micros(), type: 'lock', worker, iteration: current.iteration, phase: 'released' }),
     note: (name, detail) => history.append({ t: history.micros(), type: 'note', worker, iteration: current.iteration, name, detail }),
   }
 

@@ -37,6 +37,8 @@ export interface StrategyContext<P extends Params, K> {
   lockWait<T>(acquire: () => Promise<T>): Promise<T>
   /** Tells the lock statistics that a lock had expired before its holder released it (a lease lost). */
   lockLost(): void
+  /** Tells the history that a lock taken with `lockWait` was released (a Redis lease, a session lock). */
+  lockReleased(): void
   /** Sleeps before the attempt-th retry of something: exponential backoff with full jitter. */
   backoff(attempt: number): Promise<void>
   /** Records an observation in the run's history (e.g. `partial read`), for invariants to check. */

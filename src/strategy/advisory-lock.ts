@@ -22,6 +22,10 @@ export async function withAdvisoryLock<T>(ctx: StrategyContext<Params, unknown>,
   try {
     return await ctx.transaction(fn)
   } finally {
-    await ctx.db.query('SELECT RELEASE_LOCK($1)', [name]).catch(() => {})
+    const released = await ctx.db.query('SELECT RELEASE_LOCK($1)', [name]).then(
+      () => true,
+      () => false,
+    )
+    if (released) ctx.lockReleased()
   }
 }

@@ -30,5 +30,6 @@ export async function withRedisLock<T>(ctx: StrategyContext<Params, unknown>, na
   } finally {
     const released = (await redis.client.eval(COMPARE_AND_DELETE, 1, key, token)) as number
     if (released === 0) ctx.lockLost()
+    else ctx.lockReleased()
   }
 }

@@ -63,7 +63,9 @@ describe('the operation history', () => {
       const redisSteps = steps(events).filter((step) => step.redis !== undefined)
       expect(redisSteps.some((step) => /^SET lock:slot:0 \S+ PX \d+ NX$/.test(step.redis ?? '') && step.first === 'OK')).toBe(true)
       expect(redisSteps.some((step) => step.redis?.startsWith('EVAL '))).toBe(true)
-      expect(events.filter((event) => event.type === 'lock').map((event) => (event as { phase: string }).phase)).toContain('acquired')
+      const phases = events.filter((event) => event.type === 'lock').map((event) => (event as { phase: string }).phase)
+      expect(phases).toContain('acquired')
+      expect(phases).toContain('released')
       // The run's namespace is left out of the text: every key has it.
       expect(redisSteps.every((step) => !step.redis?.includes('racebench_'))).toBe(true)
     })
