@@ -133,11 +133,16 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const history = new HistoryStream(historyFile ? [totals, rings, historyFile] : [totals, rings])
     const showKey = showKeyOf(scenario)
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
+    // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
+    // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
+    const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
+    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, isolation, oneTransaction })
     historyFile?.start(
       historyHeader({
         scenario: scenario.name,
         origin: loaded.origin.startsWith('the built-in scenario ') ? 'built-in' : loaded.origin,
         strategy: strategyName,
+        expect: expected,
         params,
         seed: config.seed,
         workers: config.workers,
@@ -145,7 +150,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
         durationLimitMs: 'durationMs' in config.stop ? config.stop.durationMs : null,
         thinkMs: config.thinkMs,
         isolation: isolation.replace(/-/g, ' '),
-        db: { dialect: target.dialect, server: target.server },
+        db: { dialect: target.dialect, server: target.server, embedded: target.embedded },
         startedAt: new Date().toISOString(),
       }),
     )
@@ -179,10 +184,6 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const completed = totals.completed
     const violations = invariants.filter((invariant) => !invariant.held).length
     historyFile?.finish({ type: 'end', outcomes, retries: totals.retries, durationMs: round(durationMs, 1), invariants, violations })
-    // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
-    // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
-    const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
-    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, isolation, oneTransaction })
     return {
       scenario: scenario.name,
       strategy: strategyName,

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import type { InvariantResult } from '../check/check-invariants.js'
 import { OutputError, UsageError } from '../errors.js'
 import { packageRoot } from '../package-root.js'
-import type { Params } from '../scenario/define-scenario.js'
+import type { Expectation, Params } from '../scenario/define-scenario.js'
 import type { Dialect } from '../target/session.js'
 import type { HistoryEvent, HistorySink } from './event.js'
 import type { OutcomeCounts } from './outcome.js'
@@ -24,6 +24,8 @@ export interface HistoryHeader {
   /** `built-in`, or the scenario file's absolute path: where `racebench show` loads it from. */
   readonly origin: string
   readonly strategy: string
+  /** What the strategy declares where it ran (absent in files of racebench 0.1.0 before it was added). */
+  readonly expect?: Expectation
   readonly params: Params
   readonly seed: number
   readonly workers: number
@@ -31,7 +33,7 @@ export interface HistoryHeader {
   readonly durationLimitMs: number | null
   readonly thinkMs: number
   readonly isolation: string
-  readonly db: { readonly dialect: Dialect; readonly server: string }
+  readonly db: { readonly dialect: Dialect; readonly server: string; readonly embedded?: boolean }
   /** When the run started, as an ISO 8601 string. */
   readonly startedAt: string
 }

@@ -30,7 +30,7 @@ function header({ header: h, path }: ShownHistory, style: ChalkInstance): string
   const stop = h.iterations !== null ? { iterations: h.iterations } : { durationMs: h.durationLimitMs ?? 0 }
   const params = Object.entries(h.params).map(([name, value]) => `${name}=${value}`)
   return [
-    `${style.bold(h.scenario)} · strategy ${style.bold(h.strategy)} · ${h.db.server} · ${h.isolation}`,
+    `${style.bold(h.scenario)} · strategy ${style.bold(h.strategy)}${h.expect ? ` (${h.expect})` : ''} · ${h.db.server}${h.db.embedded ? ' (embedded)' : ''} · ${h.isolation}`,
     style.dim([describeWork(h.workers, stop), `think ${h.thinkMs}ms`, `seed ${h.seed}`, ...params].join(' · ')),
     style.dim(`history ${path} · run started ${h.startedAt} · racebench ${h.racebench}`),
   ]

@@ -55,7 +55,7 @@ describe('run --history FILE, then show FILE (embedded PostgreSQL)', () => {
     const shown = await runCli(['show', history])
     expect(shown.stderr).toBe('')
     expect(shown.code).toBe(1)
-    expect(shown.stdout).toMatch(/^double-booking · strategy none · PostgreSQL [\d.]+ · read committed$/m)
+    expect(shown.stdout).toMatch(/^double-booking · strategy none \(unsafe\) · PostgreSQL [\d.]+ \(embedded\) · read committed$/m)
     expect(shown.stdout).toMatch(/✘ no double booking: room \d+ on night \d+ has \d+ active bookings.*\(as the run recorded it/)
     expect(shown.stdout).toMatch(/INSERT INTO bookings/) // the timeline's steps
     expect(shown.stdout).toMatch(/SELECT 1 FROM bookings/)
