@@ -56,3 +56,15 @@ export { createRunEmitter, type RunEmitter, type RunEvents, type Tick } from './
 export { ISOLATION_LEVELS, DEFAULTS, type IsolationLevel } from './config.js'
 export { ExitCode, RacebenchError, UsageError, TargetError, ScenarioCodeError, InterruptedError } from './errors.js'
 export { exitCodeOfRun, exitCodeOfComparison, type ExitPolicy } from './run-exit-code.js'
+export {
+  defineSpec,
+  type Spec,
+  type SpecDefinition,
+  type SpecSession,
+  type SpecStep,
+  type SpecStatement,
+  type StepContext,
+  type StepResult,
+  type AnomalyContext,
+  type AnomalyVerdict,
+} from './spec/define-spec.js'

@@ -57,8 +57,9 @@ export async function loadScenario(ref: string | Scenario<any, any>, options: { 
 /**
  * Imports a scenario file, giving up after LOAD_BOUND_MS or when `signal` aborts: a top-level `await`
  * that never settles must not hang the run (nor end the process with Node's "unsettled top-level await").
+ * Also how `run` looks whether a file default-exports an isolation spec instead (src/spec/load-spec.ts).
  */
-async function importWithin(file: string, signal: AbortSignal | undefined): Promise<{ default?: unknown }> {
+export async function importWithin(file: string, signal: AbortSignal | undefined): Promise<{ default?: unknown }> {
   let timer: NodeJS.Timeout | undefined
   let onAbort = () => {}
   const stuck = new Promise<never>((_, reject) => {
