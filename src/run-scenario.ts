@@ -115,18 +115,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   const watchdog = new Watchdog({ stallMs: stallBoundMs(config, target.dialect), signal: options.signal, interrupted: () => new InterruptedError() })
   try {
     events.emit('phase', `preparing schema ${target.namespace}`)
-    await target.runScript(schema.sql).catch((error: unknown) => {
-      throw new TargetError(`the schema script ${schema.path} failed on ${target.server}: ${messageOf(error)}`, { cause: error })
-    })
-    const prepare = strategy.prepare
-    if (prepare) {
-      const site = `strategy '${strategyName}' prepare() in ${loaded.origin}`
-      const prepared = onOwnConnection(target, watchdog, (own) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, db, params })))
-      await prepared.catch((error: unknown) => {
-        if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
-        throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
-      })
-    }
+    await prepareTarget(target, watchdog, { schema, strategy, strategyName, origin: loaded.origin, params })
 
     const totals = new Totals()
     const rings = new KeyRings()
@@ -230,13 +219,39 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
 }
 
 /**
+ * Fills the run's namespace: the scenario's schema script, then the strategy's `prepare` on a
+ * connection of its own. A failing script is the target's fault (exit 3), a failing prepare the scenario's.
+ */
+export async function prepareTarget(
+  target: Target,
+  watchdog: Watchdog,
+  run: { readonly schema: { readonly path: string; readonly sql: string }; readonly strategy: Strategy<Params, unknown>; readonly strategyName: string; readonly origin: string; readonly params: Params },
+  /** Where `prepare` runs, when the caller has a connection for it; by default one of its own. */
+  on?: Session,
+): Promise<void> {
+  const { schema, strategy, strategyName, origin, params } = run
+  await target.runScript(schema.sql).catch((error: unknown) => {
+    throw new TargetError(`the schema script ${schema.path} failed on ${target.server}: ${messageOf(error)}`, { cause: error })
+  })
+  const prepare = strategy.prepare
+  if (!prepare) return
+  const site = `strategy '${strategyName}' prepare() in ${origin}`
+  const call = (own: Session) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, db, params }))
+  const prepared = on ? call(on) : onOwnConnection(target, watchdog, call)
+  await prepared.catch((error: unknown) => {
+    if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
+    throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
+  })
+}
+
+/**
  * Runs scenario code that works outside the workload (prepare, the invariants) on a connection of its
  * own, closed afterwards. Code that hangs inside a transaction then strands only that connection:
  * closing it rolls the transaction back and frees its locks, and the admin connection, which drops the
  * schema at the end, never ran its statements (PostgreSQL would also have ended it for idling in that
  * transaction). Workers are not connected at either time, so the run never needs more connections.
  */
-async function onOwnConnection<T>(target: Target, watchdog: Watchdog, fn: (db: Session) => Promise<T>): Promise<T> {
+export async function onOwnConnection<T>(target: Target, watchdog: Watchdog, fn: (db: Session) => Promise<T>): Promise<T> {
   const db = await target.connect()
   try {
     return await fn(db)
@@ -246,7 +261,7 @@ async function onOwnConnection<T>(target: Target, watchdog: Watchdog, fn: (db: S
 }
 
 /** A strategy's expectation where it ran; an `expect` function that throws or answers nonsense is the scenario's fault. */
-function expectationIn(strategy: Strategy<Params, unknown>, site: string, env: StrategyEnvironment): Expectation {
+export function expectationIn(strategy: Strategy<Params, unknown>, site: string, env: StrategyEnvironment): Expectation {
   const expected = callScenarioCode(site, () => expectationOf(strategy, env))
   if (expected !== 'safe' && expected !== 'unsafe') throw new ScenarioCodeError(`${site} returned ${shown(expected)}; it must return 'safe' or 'unsafe'`)
   return expected

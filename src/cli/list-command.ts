@@ -2,10 +2,9 @@ import { ExitCode } from '../errors.js'
 import { expectationsOf } from '../scenario/define-scenario.js'
 import { DIALECTS } from '../target/session.js'
 import { renderJson } from '../report/json.js'
-import { renderExplanation, renderScenarioList } from '../report/scenario-list.js'
+import { renderScenarioList } from '../report/scenario-list.js'
 import { styleFor } from '../report/style.js'
 import { BUILTIN_SCENARIOS } from '../scenario/builtin.js'
-import { loadScenario } from '../scenario/load-scenario.js'
 
 /** `racebench list [--json]` */
 export async function listCommand(options: { json?: boolean }): Promise<number> {
@@ -31,12 +30,5 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
   } else {
     process.stdout.write(renderScenarioList(scenarios, styleFor(process.stdout)))
   }
-  return ExitCode.Ok
-}
-
-/** `racebench explain <scenario>` */
-export async function explainCommand(ref: string): Promise<number> {
-  const { scenario } = await loadScenario(ref)
-  process.stdout.write(renderExplanation(scenario, styleFor(process.stdout), ref))
   return ExitCode.Ok
 }

@@ -92,11 +92,37 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
 
   program
     .command('explain')
-    .description('tell the incident behind a scenario and what each strategy does')
+    .description('tell the incident behind a scenario and what each strategy does; with --strategy, replay one race step by step')
     .argument('<scenario>', 'a built-in scenario or a path to a scenario file')
-    .action(async (scenario: string) => {
-      const { explainCommand } = await import('./list-command.js')
-      exitCode = await explainCommand(scenario)
+    .option('-s, --strategy <name>', 'run two workers, a and b, one operation each on one key, step by step')
+    .option('--schedule <steps>', 'the order of their steps, e.g. "a1 b1 a2 b2" (default: the canonical race, a and b taking turns)')
+    .option('--permutations', 'run every interleaving of their steps, each on fresh data, and count those that break an invariant')
+    .option('--db <url>', 'postgres://… or mysql://… (default: an embedded PostgreSQL)')
+    .option('--redis <url>', `Redis for strategies that need it (default: ${DEFAULTS.redis} if it answers)`)
+    .option('--lock-ttl <time>', `lease time of Redis locks, ${timeHint(TIME_OPTIONS.lockTtl)}${byDefault(formatDuration(DEFAULTS.lockTtlMs))}`)
+    .option('--think <time>', `pause between check and act, a step of its own when set, ${timeHint(TIME_OPTIONS.think)}${byDefault('0')}`)
+    .option('--isolation <level>', `run each operation in a transaction at this level: ${ISOLATION_LEVELS.join(', ')}${byDefault("the engine's")}`)
+    .option('-p, --param <name=value>', 'set a scenario param, e.g. rooms=3 (repeatable)', collect)
+    .option('--seed <n>', `the key both workers work on is the first pickKey draws with this seed, 0 to ${LIMITS.seed}${byDefault(0)}`)
+    .option('--timeout <time>', `lock and statement timeout on every connection; a schedule stuck twice as long ends, ${timeHint(TIME_OPTIONS.timeout)}${byDefault(formatDuration(DEFAULTS.timeoutMs))}`)
+    .option('--max-retries <n>', `retries per operation for strategies that retry, 0 to ${LIMITS.maxRetries}${byDefault(DEFAULTS.maxRetries)}`)
+    .option('--json', 'print the runs (order, outcomes, invariants) as JSON')
+    .option('--debug', 'log diagnostics and stack traces to stderr')
+    .action(async (scenario: string, options) => {
+      const { explainCommand } = await import('./explain-command.js')
+      exitCode = await explainCommand(scenario, options, secrets)
+    })
+
+  program
+    .command('anomalies')
+    .description("run Hermitage's isolation-anomaly tests at every isolation level of the server and print which anomalies it prevents, and how")
+    .option('--db <url>', 'postgres://… or mysql://… (mariadb://…) (default: an embedded PostgreSQL)')
+    .option('--timeout <time>', `lock and statement timeout on every connection, ${timeHint(TIME_OPTIONS.timeout)}${byDefault(formatDuration(DEFAULTS.timeoutMs))}`)
+    .option('--json', 'print the server and every cell (anomaly, level, outcome, how, detail) as JSON')
+    .option('--debug', 'log diagnostics and stack traces to stderr')
+    .action(async (options: { db?: string; timeout?: string; json?: boolean; debug?: boolean }) => {
+      const { anomaliesCommand } = await import('./anomalies-command.js')
+      exitCode = await anomaliesCommand(options, secrets)
     })
 
   program
