@@ -91,7 +91,7 @@ interface Tracked {
  * comes. Resolves with the order the steps were released in.
  */
 export async function driveSchedule(options: DriveOptions): Promise<string[]> {
-  const { gate, chooser, onLine } = options
+  const { gate, chooser } = options
   const tracked: Tracked[] = gate.workers.map(() => ({ label: undefined, since: 0, releasedAt: 0, reported: 'none', waitingFor: [] }))
   const ended = gate.workers.map(() => false)
   const order: string[] = []

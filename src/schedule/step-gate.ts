@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import type { IsolationLevel } from '../config.js'
 import type { HistoryEvent, HistorySink, StepEvent } from '../history/event.js'
 import { collapseSql, showParams } from '../history/step-format.js'
-import type { StepGate } from '../runner/run-workers.js'
+import type { StepGate } from '../runner/worker-context.js'
 import type { QueryResult, Session } from '../target/session.js'
 
 /** Workers of a scheduled run are named by letter: worker 0 is `a`, worker 1 is `b`. */

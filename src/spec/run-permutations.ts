@@ -41,7 +41,7 @@ export interface PermutationOptions {
  * the spec's setup run, fresh connections. The target stays open (its owner closes it).
  */
 export async function runPermutations(target: Target, checked: CheckedSpec, options: PermutationOptions): Promise<PermutationResult[]> {
-  const { spec, origin } = checked
+  const { spec } = checked
   const out: PermutationResult[] = []
   for (const [index, order] of checked.permutations.entries()) {
     if (options.signal?.aborted) throw new InterruptedError()
