@@ -22,24 +22,20 @@
 // vitest does not pick up this file (no .test./.spec. in its name) and tsc ignores .mjs.
 
 import { execFile } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import pg from 'pg'
+import kvScenario, { SCHEMA_FILE, settle, WORKLOADS } from './kv-scenario.mjs'
+import { busyPercent, machineTicks, median, openWindow as openMachineWindow } from './machine-load.mjs'
 
 const run = promisify(execFile)
 
 const BENCH_DB = 'racebench_bench_pgbench'
-const SCHEMA_FILE = fileURLToPath(new URL('./sql/kv.sql', import.meta.url))
-const WORKLOADS = {
-  select: 'SELECT v FROM kv WHERE k = $1',
-  update: 'UPDATE kv SET v = v + 1 WHERE k = $1',
-}
 const TOOLS = ['pgbench', 'node-pg', 'racebench']
 /** Above this share of the machine used by unrelated processes during a run, its row is flagged. */
 const OTHER_LIMIT_PCT = 3
@@ -118,7 +114,7 @@ try {
 } catch (error) {
   fail(`cannot load ../dist/src/index.js (run \`npm run build\` first): ${error.message}`)
 }
-const { runScenario, defineScenario, createRunEmitter } = racebench
+const { runScenario, createRunEmitter } = racebench
 
 const pgbenchPath = tools.includes('pgbench') ? findPgbench(opts.pgbench) : undefined
 const serverUrl = new URL(opts.server)
@@ -150,41 +146,6 @@ async function freshTable(db) {
   await db.query(schemaSql)
   await settle(db)
 }
-
-async function settle(db) {
-  await db.query('VACUUM ANALYZE kv')
-  // Superuser or pg_checkpoint only; without it the runs are just noisier.
-  await db.query('CHECKPOINT').catch(() => {})
-}
-
-/** The racebench side: one strategy per workload, each a single autocommit statement. */
-const kvScenario = defineScenario({
-  name: 'bench-kv',
-  summary: 'Benchmark only: one primary-key statement per operation on a table of `rows` keys.',
-  story: 'Not a race: the smallest possible operation, to measure what the runner itself costs per operation.',
-  schema: SCHEMA_FILE,
-  params: { rows: 10_000 },
-  validate: (p) => (Number.isInteger(p.rows) && p.rows >= 1 ? [] : ['--param rows must be a whole number of at least 1']),
-  pickKey: (rng, p) => 1 + rng.int(p.rows),
-  strategies: Object.fromEntries(
-    Object.entries(WORKLOADS).map(([name, sql]) => [
-      name,
-      {
-        summary: sql,
-        expect: 'safe',
-        prepare: ({ db }) => settle(db),
-        run: async ({ db, key }) => ((await db.query(sql, [key])).rowCount === 1 ? 'ok' : 'rejected'),
-      },
-    ]),
-  ),
-  invariants: {
-    'row count unchanged': async ({ db, params }) => {
-      const { rows: found } = await db.query('SELECT count(*)::int AS n FROM kv')
-      const n = found[0]?.n ?? 0
-      return { held: n === params.rows, detail: `${n} rows, expected ${params.rows}` }
-    },
-  },
-})
 
 // ---------------------------------------------------------------------------------------------
 // The three tools
@@ -317,94 +278,9 @@ async function runRacebench(workload) {
   }
 }
 
-/**
- * Measures a workload window: this process's CPU time (user + system, all threads), how busy the
- * whole machine was, and how much of it went to processes that are neither this benchmark nor the
- * server working for it (another test run, a build...), which makes the numbers unreliable.
- */
+/** A workload window on this machine: CPU, box busy, other processes (see machine-load.mjs). */
 function openWindow() {
-  const cpu0 = process.cpuUsage()
-  const machine0 = machineTicks()
-  const procs0 = processTicks()
-  const startedAt = performance.now()
-  return {
-    close() {
-      const cpu = process.cpuUsage(cpu0)
-      const elapsedMs = performance.now() - startedAt
-      return {
-        cpu,
-        machineBusy: busyPercent(machine0, machineTicks()),
-        otherPct: otherPercent(procs0, processTicks(), elapsedMs),
-        forks: forksBetween(machine0, machineTicks()),
-      }
-    },
-  }
-}
-
-/** Linux: the machine's CPU tick counters, busy (user, nice, system, irq, softirq) and all, and processes forked since boot. */
-function machineTicks() {
-  try {
-    const stat = readFileSync('/proc/stat', 'utf8')
-    const fields = stat.split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
-    const forks = Number(stat.match(/^processes (\d+)$/m)?.[1] ?? Number.NaN)
-    return { busy: user + nice + system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + (steal ?? 0), forks }
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * Linux: CPU ticks (USER_HZ, 100 a second) per live process that is not ours: not this process, not
- * a kernel thread, and not a PostgreSQL process unless it is a client backend of another database.
- * (The server's auxiliary processes, and backends of ${BENCH_DB}, work for the benchmark.)
- */
-function processTicks() {
-  if (!existsSync('/proc/self/stat')) return undefined
-  const ticks = new Map()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const comm = stat.slice(stat.indexOf('(') + 1, close)
-      const title = readFileSync(`/proc/${name}/cmdline`, 'utf8')
-      // Kernel threads (no command line) do the WAL's block I/O, among others: not counted.
-      if (title === '') continue
-      if (comm === 'postgres') {
-        const clientBackend = /\d\(\d+\)|\[local\]/.test(title)
-        if (!clientBackend || title.includes(BENCH_DB)) continue
-      }
-      const fields = stat.slice(close + 2).split(' ')
-      // Fields 14 and 15 of stat(5), utime and stime; `fields` starts at field 3.
-      ticks.set(name, { comm, ticks: Number(fields[11]) + Number(fields[12]) })
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return ticks
-}
-
-function otherPercent(before, after, elapsedMs) {
-  if (!before || !after || elapsedMs <= 0) return undefined
-  let ticks = 0
-  for (const [pid, now] of after) {
-    // A process started meanwhile counts whole; one that started and ended meanwhile is missed
-    // (the fork count catches those).
-    const then = before.get(pid)
-    ticks += then && then.comm === now.comm ? now.ticks - then.ticks : now.ticks
-  }
-  return (100 * ticks * 10) / (elapsedMs * availableParallelism())
-}
-
-function forksBetween(before, after) {
-  const forks = after?.forks - before?.forks
-  return Number.isFinite(forks) ? forks : undefined
-}
-
-function busyPercent(before, after) {
-  if (!before || !after || after.total === before.total) return undefined
-  return (100 * (after.busy - before.busy)) / (after.total - before.total)
+  return openMachineWindow(BENCH_DB)
 }
 
 async function withBenchDb(fn) {
@@ -592,10 +468,4 @@ if (opts.json) {
 function medianOf(values) {
   const known = values.filter((v) => v !== undefined && v !== null)
   return known.length ? median(known) : undefined
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }

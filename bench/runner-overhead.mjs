@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // What racebench's hot path costs per operation on its own, with the database and the driver taken
-// out: racebench's runner (dist/src/runner/run-workers.js work loop, the seeded key generator,
-// the scenario's strategy, PostgresSession.query, Recorder.record into an HDR histogram) drives
-// a fake node-postgres client whose query() answers at once. The same fake client is then driven
-// by a bare loop (a random key, time the call, count it). The difference is racebench's own cost.
+// out: racebench's runner (dist/src/runner/run-workers.js work loop, the seeded key generator, the
+// watchdog, the scenario's strategy, the traced and watched sessions, PostgresSession.query, and the
+// history: totals with HDR histograms, the per-key rings, and with --history a history file) drives a
+// fake node-postgres client whose query() answers at once. The same fake client is then driven by a
+// bare loop (a random key, time the call, count it). The difference is racebench's own cost, once
+// without a history file and once with one (written to the OS temp folder, removed at exit).
 //
 //   npm run build && node bench/runner-overhead.mjs [--duration 2] [--workers 8] [--rounds 3]
 //
 // It imports racebench internals from dist/ (not the public API), so it may need updating when
 // they change. No database is touched.
 
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 
@@ -18,6 +24,10 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '2' },
     workers: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
+    // e.g. `--loop runner` to profile one loop alone
+    loop: { type: 'string', default: 'bare,runner,history' },
+    // another build of racebench (a copy of dist/), to compare before and after a change
+    dist: { type: 'string', default: fileURLToPath(new URL('../dist', import.meta.url)) },
   },
 })
 const durationS = Number(opts.duration)
@@ -30,21 +40,40 @@ for (const [name, n, max] of [['--duration', durationS, 30], ['--workers', worke
   }
 }
 
+const distFile = (path) => pathToFileURL(join(resolve(opts.dist), path)).href
 let internals
 try {
-  const [runner, recorder, config, session, api] = await Promise.all([
-    import('../dist/src/runner/run-workers.js'),
-    import('../dist/src/history/recorder.js'),
-    import('../dist/src/config.js'),
-    import('../dist/src/target/postgres-session.js'),
-    import('../dist/src/index.js'),
+  const [runner, stream, totals, rings, historyFile, keys, watchdog, config, session, api] = await Promise.all([
+    import(distFile('src/runner/run-workers.js')),
+    import(distFile('src/history/stream.js')),
+    import(distFile('src/history/totals.js')),
+    import(distFile('src/history/key-rings.js')),
+    import(distFile('src/history/history-file.js')),
+    import(distFile('src/history/keys.js')),
+    import(distFile('src/runner/watchdog.js')),
+    import(distFile('src/config.js')),
+    import(distFile('src/target/postgres-session.js')),
+    import(distFile('src/index.js')),
   ])
-  internals = { runWorkers: runner.runWorkers, Recorder: recorder.Recorder, resolveConfig: config.resolveConfig, PostgresSession: session.PostgresSession, ...api }
+  internals = {
+    runWorkers: runner.runWorkers,
+    HistoryStream: stream.HistoryStream,
+    Totals: totals.Totals,
+    KeyRings: rings.KeyRings,
+    openHistoryFile: historyFile.openHistoryFile,
+    showKeyOf: keys.showKeyOf,
+    Watchdog: watchdog.Watchdog,
+    resolveConfig: config.resolveConfig,
+    PostgresSession: session.PostgresSession,
+    ...api,
+  }
 } catch (error) {
   console.error(`runner-overhead: cannot load racebench's internals from dist/ (run \`npm run build\` first): ${error.message}`)
   process.exit(2)
 }
-const { runWorkers, Recorder, resolveConfig, PostgresSession, defineScenario, createRunEmitter } = internals
+const { runWorkers, HistoryStream, Totals, KeyRings, openHistoryFile, showKeyOf, Watchdog, resolveConfig, PostgresSession, defineScenario, createRunEmitter } = internals
+const historyPath = join(mkdtempSync(join(tmpdir(), 'racebench-overhead-')), 'history.jsonl')
+process.on('exit', () => rmSync(dirname(historyPath), { recursive: true, force: true }))
 
 const ROWS = 10_000
 const SQL = 'SELECT v FROM kv WHERE k = $1'
@@ -72,26 +101,42 @@ const scenario = defineScenario({
   invariants: { none: async () => ({ held: true, detail: '' }) },
 })
 
-async function racebenchRun() {
+/** racebench's runner as runScenario sets it up: totals and per-key rings, and with `withFile` a history file. */
+async function racebenchRun(withFile) {
   const config = resolveConfig({ db: 'postgres://fake/fake', workers, duration: `${durationS}s`, think: 0 })
-  const recorder = new Recorder()
-  const target = { dialect: 'postgres', connect: async () => new PostgresSession(fakeClient()) }
+  const totals = new Totals()
+  const file = withFile ? openHistoryFile(historyPath) : undefined
+  file?.start({ type: 'run', format: 1, racebench: 'bench', scenario: scenario.name })
+  const history = new HistoryStream(file ? [totals, new KeyRings(), file] : [totals, new KeyRings()])
+  const watchdog = new Watchdog({ stallMs: 60_000, interrupted: () => new Error('interrupted') })
+  const target = { dialect: 'postgres', namespace: 'bench', connect: async () => new PostgresSession(fakeClient()) }
   const cpu0 = process.cpuUsage()
-  const { durationMs } = await runWorkers({
-    scenario,
-    strategy: scenario.strategies.select,
-    params: scenario.params,
-    config,
-    target,
-    redis: undefined,
-    runId: 1,
-    recorder,
-    events: createRunEmitter(),
-    signal: undefined,
-    log: () => {},
-  })
-  const cpu = process.cpuUsage(cpu0)
-  return { ops: recorder.completed, durationMs, cpuUs: cpu.user + cpu.system }
+  try {
+    const { durationMs } = await runWorkers({
+      scenario,
+      origin: 'runner-overhead.mjs',
+      strategyName: 'select',
+      strategy: scenario.strategies.select,
+      params: scenario.params,
+      config,
+      target,
+      redis: undefined,
+      runId: 1,
+      history,
+      totals,
+      showKey: showKeyOf(scenario),
+      events: createRunEmitter(),
+      signal: undefined,
+      watchdog,
+      warn: () => {},
+    })
+    if (file) file.close()
+    const cpu = process.cpuUsage(cpu0)
+    return { ops: totals.completed, durationMs, cpuUs: cpu.user + cpu.system }
+  } finally {
+    watchdog.dispose()
+    file?.close()
+  }
 }
 
 async function bareRun() {
@@ -119,11 +164,16 @@ async function bareRun() {
 }
 
 // One unmeasured run of each first, so neither pays its JIT compilation in a measured round.
-for (const fn of [bareRun, racebenchRun]) await fn()
+const LOOPS = [
+  ['bare loop', bareRun, 'bare'],
+  ['racebench runner', () => racebenchRun(false), 'runner'],
+  ['racebench --history', () => racebenchRun(true), 'history'],
+].filter(([, , id]) => opts.loop.split(',').includes(id))
+for (const [, fn] of LOOPS) await fn()
 
 const rows = []
 for (let round = 1; round <= rounds; round++) {
-  for (const [name, fn] of [['bare loop', bareRun], ['racebench runner', racebenchRun]]) {
+  for (const [name, fn] of LOOPS) {
     const { ops, durationMs, cpuUs } = await fn()
     rows.push({ round, name, opsPerSec: (ops * 1_000) / durationMs, nsPerOp: (durationMs * 1e6) / ops, cpuNsPerOp: (cpuUs * 1e3) / ops })
   }
@@ -139,6 +189,9 @@ console.log('round   loop              ops/s (one thread)   wall ns/op   CPU ns/
 for (const r of rows) {
   console.log(`${String(r.round).padEnd(6)}  ${r.name.padEnd(16)}  ${r.opsPerSec.toFixed(0).padStart(18)}  ${r.nsPerOp.toFixed(0).padStart(11)}  ${r.cpuNsPerOp.toFixed(0).padStart(10)}`)
 }
-const bare = median(rows.filter((r) => r.name === 'bare loop').map((r) => r.nsPerOp))
-const rb = median(rows.filter((r) => r.name === 'racebench runner').map((r) => r.nsPerOp))
-console.log(`\nmedian: bare loop ${bare.toFixed(0)} ns/op, racebench runner ${rb.toFixed(0)} ns/op: racebench adds ${(rb - bare).toFixed(0)} ns per operation`)
+const bare = median(rows.filter((r) => r.name === 'bare loop').map((r) => r.cpuNsPerOp))
+console.log('')
+for (const [name] of LOOPS.filter(([, , id]) => id !== 'bare')) {
+  const rb = median(rows.filter((r) => r.name === name).map((r) => r.cpuNsPerOp))
+  console.log(`median CPU: ${name} ${rb.toFixed(0)} ns/op against the bare loop's ${bare.toFixed(0)}: racebench adds ${(rb - bare).toFixed(0)} ns per operation`)
+}

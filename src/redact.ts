@@ -127,6 +127,6 @@ function decode(text: string): string {
  * every statement parameter a history records.
  */
 export function holdsSecret(text: string): boolean {
-  for (const secret of remembered) if (text.includes(secret)) return true
+  if (remembered.size > 0) for (const secret of remembered) if (text.includes(secret)) return true
   return text.includes('@') && maskCredentialsIn(text) !== text
 }

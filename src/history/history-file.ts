@@ -73,11 +73,13 @@ const BATCH_BYTES = 64 * 1024
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit: a line of n units fits in 3n bytes. */
 const MAX_UTF8_PER_UNIT = 3
 const NEWLINE = 0x0a
+/** Events turned into JSON by one JSON.stringify call: its fixed cost, paid once, is a third of an event's. */
+const EVENTS_PER_STRINGIFY = 128
+/** Put between the events of a batch, then replaced by newlines (see linesOf). */
+const SEPARATOR = '\u0000racebench-history-line\u0000'
+const SEPARATOR_JSON = `,${JSON.stringify(SEPARATOR)},`
 
-/**
- * `buffer.write(text, offset, 'utf8')` without its argument checks, which cost as much as the copy for
- * a line of 100 bytes: Node's own `utf8Write` (every Node version has it; undocumented), else `write`.
- */
+/** `buffer.write(text, offset, 'utf8')` without its argument checks: Node's own (undocumented) `utf8Write`. */
 const writeUtf8: (buffer: Buffer, text: string, offset: number) => number =
   typeof (Buffer.prototype as { utf8Write?: unknown }).utf8Write === 'function'
     ? (buffer, text, offset) => (buffer as Buffer & { utf8Write(text: string, offset: number): number }).utf8Write(text, offset)
@@ -116,9 +118,9 @@ function reasonOf(error: unknown): string {
  */
 export class HistoryFile implements HistorySink {
   #fd: number | undefined
-  /** Events appended before `start`, as JSON: they follow the header. */
-  #early: string[] = []
-  /** The batch being filled, encoded as it comes: no string concatenation per event, one write per batch. */
+  /** Events appended and not yet turned into JSON: before `start`, all of them; after, less than a batch. */
+  #events: HistoryEvent[] = []
+  /** The bytes being gathered for one write: no string concatenation per event, one system call per batch. */
   #batch: Buffer | undefined
   #used = 0
   #started = false
@@ -147,19 +149,19 @@ export class HistoryFile implements HistorySink {
     this.#started = true
     this.#batch = Buffer.allocUnsafe(BATCH_BYTES)
     this.#put(jsonOf(header))
-    for (const json of this.#early) this.#put(json)
-    this.#early = []
+    this.#putEvents()
   }
 
   append(event: HistoryEvent): void {
     if (this.#fd === undefined) return
-    if (this.#started) this.#put(jsonOf(event))
-    else this.#early.push(jsonOf(event))
+    this.#events.push(event)
+    if (this.#started && this.#events.length >= EVENTS_PER_STRINGIFY) this.#putEvents()
   }
 
   /** Writes the footer line and everything still pending. The file is complete once this returns without a `failure`. */
   finish(footer: HistoryFooter): void {
     if (this.#fd === undefined || !this.#started) return
+    this.#putEvents()
     this.#put(jsonOf(footer))
     this.#flush()
   }
@@ -168,9 +170,12 @@ export class HistoryFile implements HistorySink {
   close(): void {
     const fd = this.#fd
     if (fd === undefined) return
-    if (this.#started) this.#flush()
+    if (this.#started) {
+      this.#putEvents()
+      this.#flush()
+    }
     this.#fd = undefined
-    this.#early = []
+    this.#events = []
     this.#batch = undefined
     try {
       closeSync(fd)
@@ -179,16 +184,25 @@ export class HistoryFile implements HistorySink {
     }
   }
 
-  /** One line: the JSON and a newline, into the batch; the batch is written first if the line might not fit. */
+  #putEvents(): void {
+    const events = this.#events
+    if (events.length === 0) return
+    this.#events = []
+    this.#put(linesOf(events))
+  }
+
+  /** Lines (a newline is added after the last), into the batch; the batch is written first if they might not fit. */
   #put(json: string): void {
     const batch = this.#batch
     if (batch === undefined) return
+    // The cheap bound first; the exact size only when the bound says it might not fit.
     const most = json.length * MAX_UTF8_PER_UNIT + 1
-    if (this.#used + most > batch.length) {
+    const bytes = this.#used + most > batch.length ? Buffer.byteLength(json, 'utf8') + 1 : most
+    if (this.#used + bytes > batch.length) {
       this.#flush()
       if (this.#fd === undefined) return
-      if (most > batch.length) {
-        // Longer than a whole batch (a footer with many verdicts): written on its own.
+      if (bytes > batch.length) {
+        // Longer than a whole batch (a footer with many verdicts, long statements): written on its own.
         this.#write(Buffer.from(`${json}\n`, 'utf8'))
         return
       }
@@ -252,6 +266,30 @@ export function openHistoryFile(path: string, header?: HistoryHeader): HistoryFi
   const file = new HistoryFile(absolute, fd)
   if (header) file.start(header)
   return file
+}
+
+/**
+ * The JSON lines of several events (no newline after the last): exactly what `jsonOf` makes of each,
+ * from one JSON.stringify of the events with SEPARATOR between them, each `,"SEPARATOR",` then made a
+ * newline. An event holding SEPARATOR's text would make more replacements than separators: then, as
+ * when the batch cannot be serialized at once (a BigInt), each event is done alone.
+ */
+function linesOf(events: readonly HistoryEvent[]): string {
+  if (events.length === 1) return jsonOf(events[0] as HistoryEvent)
+  const spaced: unknown[] = new Array(events.length * 2 - 1)
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) spaced[2 * i - 1] = SEPARATOR
+    spaced[2 * i] = events[i]
+  }
+  let text: string
+  try {
+    text = JSON.stringify(spaced)
+  } catch {
+    return events.map(jsonOf).join('\n')
+  }
+  const lines = text.replaceAll(SEPARATOR_JSON, '\n')
+  if (text.length - lines.length !== (events.length - 1) * (SEPARATOR_JSON.length - 1)) return events.map(jsonOf).join('\n')
+  return lines.slice(1, -1)
 }
 
 /**

@@ -36,10 +36,25 @@ interface OpenOperation {
   truncated: boolean
 }
 
+/**
+ * A kept operation: the JSON of `[start, completion, ...events]`, made a TracedOperation again only
+ * if a trace shows it (`revived`); or, if its events cannot be written as JSON (a BigInt in a note),
+ * a TracedOperation of copies. Why JSON: one string of ~250 bytes instead of ten objects. A run on many
+ * keys keeps tens of thousands of operations, and V8 lets the old generation grow to about four times
+ * what is live before a full GC, so what is kept sets the run's peak RSS (bench/README.md, "History
+ * cost"). It is also the form `racebench show` reads traces back in.
+ */
+type Kept = string | TracedOperation
+
+/** A key's kept operations, in arrays made at their full size when first needed (a pushed array reserves 17 slots). */
 interface KeyState {
   readonly keyValue: unknown
-  readonly firsts: TracedOperation[]
-  readonly recent: TracedOperation[]
+  /** The first acknowledged operations: `firstCount` of them. */
+  firsts: Kept[] | undefined
+  firstCount: number
+  /** The most recent others, a ring once `recentCount` reached its size. */
+  recent: Kept[] | undefined
+  recentCount: number
   /** Where the next operation goes in `recent`, once it is full. */
   next: number
   dropped: number
@@ -127,17 +142,20 @@ export class KeyRings implements HistorySink {
         this.#untracked++
         return
       }
-      this.#keys.set(open.key, (state = { keyValue: open.keyValue, firsts: [], recent: [], next: 0, dropped: 0 }))
+      this.#keys.set(open.key, (state = { keyValue: open.keyValue, firsts: undefined, firstCount: 0, recent: undefined, recentCount: 0, next: 0, dropped: 0 }))
     }
-    if (acknowledged(completion.type) && state.firsts.length < this.#firsts) {
-      state.firsts.push(kept(open, completion))
+    // Every kept operation counts against the cap, the first ones too: it is what bounds memory.
+    if (acknowledged(completion.type) && state.firstCount < this.#firsts && this.#kept < this.#maxOperations) {
+      const firsts = (state.firsts ??= new Array<Kept>(this.#firsts))
+      firsts[state.firstCount++] = kept(open, completion)
       this.#kept++
-    } else if (state.recent.length < this.#recent && this.#kept < this.#maxOperations) {
-      state.recent.push(kept(open, completion))
+    } else if (state.recentCount < this.#recent && this.#kept < this.#maxOperations) {
+      const recent = (state.recent ??= new Array<Kept>(this.#recent))
+      recent[state.recentCount++] = kept(open, completion)
       this.#kept++
-    } else if (state.recent.length > 0) {
+    } else if (state.recent !== undefined && state.recentCount > 0) {
       state.recent[state.next] = kept(open, completion)
-      state.next = (state.next + 1) % state.recent.length
+      state.next = (state.next + 1) % state.recentCount
       state.dropped++
     } else {
       state.dropped++
@@ -145,39 +163,54 @@ export class KeyRings implements HistorySink {
   }
 
   #operationsOn(pattern: unknown): { operations: TracedOperation[]; dropped: number } {
-    const operations: TracedOperation[] = []
+    const operations: Kept[] = []
     let dropped = 0
     for (const state of this.#keys.values()) {
       if (!keyMatches(pattern, state.keyValue)) continue
-      operations.push(...state.firsts, ...state.recent)
+      for (let i = 0; i < state.firstCount; i++) operations.push(state.firsts?.[i] as Kept)
+      for (let i = 0; i < state.recentCount; i++) operations.push(state.recent?.[i] as Kept)
       dropped += state.dropped
     }
-    return { operations: [...new Set(operations)].sort((a, b) => a.start - b.start), dropped }
+    // Each kept operation is in one slot of one key, so none comes twice (two equal strings are two operations).
+    return { operations: operations.map(revived).sort((a, b) => a.start - b.start), dropped }
   }
 }
 
 /**
- * An operation as the rings keep it, its events and completion copied (same fields, same order).
- * Why copies: the first operations of a run are nearly all kept, and V8 learns from that to allocate
- * every later event at the same code sites straight in the old generation (allocation-site
- * pretenuring); most later events die at once, and each such event kept the young objects it points
- * to alive until a full GC. Copying what is kept, and only that, measured 3–4× cheaper per operation
- * (bench/README.md, "History cost").
+ * An operation as the rings keep it (see Kept). Never the event objects themselves: the first
+ * operations of a run are nearly all kept, and V8 learns from that to allocate every later event at the
+ * same code sites straight in the old generation (allocation-site pretenuring); most later events die
+ * at once, and each kept the young objects it points to alive until a full GC: 3–4× the cost per
+ * operation.
  */
-function kept(open: OpenOperation, completion: CompletionEvent): TracedOperation {
-  const events = open.events
-  const copies: OperationEvent[] = new Array(open.count)
-  for (let i = 0; i < open.count; i++) copies[i] = { ...(events[i] as OperationEvent) }
-  return {
-    worker: completion.worker,
-    iteration: open.iteration,
-    key: open.key,
-    start: open.start,
-    end: completion.t,
-    outcome: completion.type,
-    events: copies,
-    completion: { ...completion },
+function kept(open: OpenOperation, completion: CompletionEvent): Kept {
+  // Its worker, iteration and key are the completion's (append matched them), but for a history
+  // whose invoke and completion name different keys, which keeps the invoke's, in a copy.
+  if (open.key === completion.key) {
+    const parts: unknown[] = new Array(open.count + 2)
+    parts[0] = open.start
+    parts[1] = completion
+    for (let i = 0; i < open.count; i++) parts[2 + i] = open.events[i]
+    try {
+      return JSON.stringify(parts)
+    } catch {
+      // below
+    }
   }
+  const copies: OperationEvent[] = new Array(open.count)
+  for (let i = 0; i < open.count; i++) copies[i] = { ...(open.events[i] as OperationEvent) }
+  return traced(open.key, open.start, { ...completion }, copies)
+}
+
+/** A kept operation as traces show it. */
+function revived(operation: Kept): TracedOperation {
+  if (typeof operation !== 'string') return operation
+  const [start, completion, ...events] = JSON.parse(operation) as [number, CompletionEvent, ...OperationEvent[]]
+  return traced(completion.key, start, completion, events)
+}
+
+function traced(key: string, start: number, completion: CompletionEvent, events: OperationEvent[]): TracedOperation {
+  return { worker: completion.worker, iteration: completion.iteration, key, start, end: completion.t, outcome: completion.type, events, completion }
 }
 
 /** Empties a worker's slot: nothing of a finished operation stays reachable from it (what is kept is a copy). */

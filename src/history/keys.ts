@@ -12,7 +12,9 @@ export function defaultShowKey(key: unknown): string {
     const fields = Object.entries(key as Record<string, unknown>).map(([name, value]) => `${name} ${String(value)}`)
     if (fields.length > 0) return fields.join(' ')
   }
-  return `key ${typeof key === 'string' ? key : JSON.stringify(key)}`
+  // Called for every operation: numbers and strings need no JSON.
+  if (typeof key === 'number' || typeof key === 'string') return `key ${key}`
+  return `key ${JSON.stringify(key)}`
 }
 
 /**

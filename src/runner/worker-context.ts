@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
 import { messageOf, ScenarioCodeError } from '../errors.js'
+import type { CompletionEvent } from '../history/event.js'
 import type { ErrorClass, Outcome } from '../history/outcome.js'
 import { millis, type HistoryStream } from '../history/stream.js'
 import { redact } from '../redact.js'
@@ -144,11 +145,14 @@ export function createWorkerContext(
 /** The event that ends an operation begun at `started`. */
 export function completion(history: HistoryStream, started: number, worker: number, iteration: number, key: string, end: ErrorOutcome | { readonly outcome: Outcome }) {
   const now = performance.now()
-  return { t: history.micros(now), type: end.outcome, worker, iteration, key, ms: millis(started, now), ...('message' in end ? withoutOutcome(end) : {}) }
-}
-
-function withoutOutcome({ errorClass, code, message }: ErrorOutcome): Pick<ErrorOutcome, 'errorClass' | 'code' | 'message'> {
-  return { ...(errorClass ? { errorClass } : {}), ...(code ? { code } : {}), message }
+  // Plain assignments, not spreads: one of these is made for every operation.
+  const event: { -readonly [F in keyof CompletionEvent]: CompletionEvent[F] } = { t: history.micros(now), type: end.outcome, worker, iteration, key, ms: millis(started, now) }
+  if ('message' in end) {
+    if (end.errorClass) event.errorClass = end.errorClass
+    if (end.code) event.code = end.code
+    event.message = end.message
+  }
+  return event
 }
 
 /** What a retry event says of the error that caused it: its class and code (none for a strategy's own Conflict). */

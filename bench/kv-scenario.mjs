@@ -1,0 +1,51 @@
+// The benchmark's scenario as a file racebench can run by path (`racebench run bench/kv-scenario.mjs
+// --strategy select …`), and as an object history-cost.mjs passes to runScenario. A plain object:
+// `defineScenario` only freezes it, and racebench validates whatever a file exports.
+//
+// Each operation is one autocommit statement on one row of a table of `rows` keys (bench/sql/kv.sql),
+// the same statements pgbench-compare.mjs gives pgbench and the bare node-postgres loop.
+
+import { fileURLToPath } from 'node:url'
+
+/** The statement of each workload, by strategy name. */
+export const WORKLOADS = {
+  select: 'SELECT v FROM kv WHERE k = $1',
+  update: 'UPDATE kv SET v = v + 1 WHERE k = $1',
+}
+
+export const SCHEMA_FILE = fileURLToPath(new URL('./sql/kv.sql', import.meta.url))
+
+/** Vacuumed, analyzed, then a CHECKPOINT: the same starting line for every run of every tool. */
+export async function settle(db) {
+  await db.query('VACUUM ANALYZE kv')
+  // Superuser or pg_checkpoint only; without it the runs are just noisier.
+  await db.query('CHECKPOINT').catch(() => {})
+}
+
+export default {
+  name: 'bench-kv',
+  summary: 'Benchmark only: one primary-key statement per operation on a table of `rows` keys.',
+  story: 'Not a race: the smallest possible operation, to measure what the runner itself costs per operation.',
+  schema: SCHEMA_FILE,
+  params: { rows: 10_000 },
+  validate: (p) => (Number.isInteger(p.rows) && p.rows >= 1 ? [] : ['--param rows must be a whole number of at least 1']),
+  pickKey: (rng, p) => 1 + rng.int(p.rows),
+  strategies: Object.fromEntries(
+    Object.entries(WORKLOADS).map(([name, sql]) => [
+      name,
+      {
+        summary: sql,
+        expect: 'safe',
+        prepare: ({ db }) => settle(db),
+        run: async ({ db, key }) => ((await db.query(sql, [key])).rowCount === 1 ? 'ok' : 'rejected'),
+      },
+    ]),
+  ),
+  invariants: {
+    'row count unchanged': async ({ db, params }) => {
+      const { rows: found } = await db.query('SELECT count(*)::int AS n FROM kv')
+      const n = found[0]?.n ?? 0
+      return { held: n === params.rows, detail: `${n} rows, expected ${params.rows}` }
+    },
+  },
+}
