@@ -1,5 +1,6 @@
 import { describeWork, resolveConfig, type RunConfig, type RunFlags } from './config.js'
-import { historyHeader, openHistoryFile, type HistoryFile } from './history/history-file.js'
+import { openHistoryFile, type HistoryFile } from './history/history-file.js'
+import { historyHeader } from './history/history-header.js'
 import { checkInvariants } from './check/check-invariants.js'
 import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'

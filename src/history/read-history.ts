@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { COMPLETION_TYPES, type HistoryEvent, type HistorySink } from './event.js'
-import { HISTORY_FORMAT, racebenchVersion, type HistoryFooter, type HistoryHeader } from './history-file.js'
+import { HISTORY_FORMAT, racebenchVersion, type HistoryFooter, type HistoryHeader } from './history-header.js'
 import { OUTCOMES } from './outcome.js'
 
 /** A history file read back whole: its header and footer, and how many events were fed to the sinks. */
