@@ -20,11 +20,8 @@ import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js
 import { whyNothingWasTested } from './check/nothing-tested.js'
 import { classifyError } from './target/classify.js'
 import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
-import { loadScenario, type LoadedScenario } from './scenario/load-scenario.js'
-import { resolveParams } from './scenario/params.js'
-import { readSchema } from './scenario/read-schema.js'
-import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
-import { dialectOf, openTarget } from './target/open-target.js'
+import { resolveRun, warnOnStderr, type ResolvedRun } from './scenario/resolve-run.js'
+import { openTarget } from './target/open-target.js'
 import { namespaceFor } from './target/namespace.js'
 import type { EmbeddedServer } from './target/embedded.js'
 import { randomInt } from 'node:crypto'
@@ -56,16 +53,10 @@ export interface RunScenarioOptions extends RunFlags {
  */
 export async function runScenario(options: RunScenarioOptions): Promise<RunResult> {
   const config = resolveConfig(options)
-  const loaded = await loadScenario(options.scenario, { signal: options.signal })
-  const { scenario } = loaded
-  const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
-  const params = resolveParams(scenario, options.params, loaded.origin)
-  const dialect = dialectOf(config.db)
-  assertSupported(scenario, strategyName, dialect)
-  const schema = await readSchema(loaded, dialect, params)
+  const { loaded, strategyName, strategy, params, schema } = await resolveRun(options, config)
   const events = options.events ?? createRunEmitter()
   const log = options.log ?? (() => {})
-  const warn = options.warn ?? ((line: string) => process.stderr.write(`racebench: warning: ${line}\n`))
+  const warn = options.warn ?? warnOnStderr
 
   // Opened before any server is started or touched: a path that cannot be written is a usage error.
   const historyFile = config.history === undefined ? undefined : openHistoryFile(config.history)
@@ -80,13 +71,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   return result
 }
 
-interface Resolved {
+interface Resolved extends Pick<ResolvedRun, 'loaded' | 'strategyName' | 'strategy' | 'params' | 'schema'> {
   readonly config: RunConfig
-  readonly loaded: LoadedScenario
-  readonly strategyName: string
-  readonly strategy: Strategy<Params, unknown>
-  readonly params: Params
-  readonly schema: { readonly path: string; readonly sql: string }
   readonly events: RunEmitter
   readonly log: (line: string) => void
   readonly warn: (line: string) => void

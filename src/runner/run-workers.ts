@@ -128,8 +128,10 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
       } catch (error) {
         // A bug or a call that never settled stops the run; what the database answered is an outcome.
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
-        end = outcomeOfError(error)
-        if (classifyError(error) === 'connection') {
+        const failed = outcomeOfError(error)
+        end = failed
+        // Classified once, in outcomeOfError: its class decides whether the connection is gone.
+        if (failed.errorClass === 'connection') {
           const replaced = await reconnect(input, ctx.db, worker)
           if (!replaced) {
             history.append(completion(history, started, worker, i, key, end))

@@ -1,18 +1,16 @@
 import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
-import { messageOf, ScenarioCodeError } from '../errors.js'
+import { ScenarioCodeError } from '../errors.js'
 import type { CompletionEvent } from '../history/event.js'
-import type { ErrorClass, Outcome } from '../history/outcome.js'
+import type { Outcome } from '../history/outcome.js'
 import { millis, type HistoryStream } from '../history/stream.js'
-import { redact } from '../redact.js'
 import { shown } from '../scenario/code-fault.js'
-import { Conflict, type Params, type StrategyContext } from '../scenario/define-scenario.js'
+import type { Params, StrategyContext } from '../scenario/define-scenario.js'
 import { backoff, withRetry } from '../strategy/retry.js'
 import { sleep } from '../strategy/sleep.js'
 import { inTransaction } from '../strategy/transaction.js'
-import { classifyError } from '../target/classify.js'
 import type { Session } from '../target/session.js'
-import { errorCodeOf, type ErrorOutcome } from './outcome-of-error.js'
+import { outcomeOfError, type ErrorOutcome } from './outcome-of-error.js'
 import { createRng } from './rng.js'
 import type { WorkersInput } from './run-workers.js'
 import { traceRedis } from './traced-redis.js'
@@ -156,11 +154,10 @@ export function completion(history: HistoryStream, started: number, worker: numb
 }
 
 /** What a retry event says of the error that caused it: its class and code (none for a strategy's own Conflict). */
-function causeOf(error: unknown): { errorClass?: ErrorClass; code?: string; message: string } {
-  const message = redact(messageOf(error))
-  if (error instanceof Conflict) return { message }
-  const code = errorCodeOf(error)
-  return { errorClass: classifyError(error), ...(code ? { code } : {}), message }
+function causeOf(error: unknown): Omit<ErrorOutcome, 'outcome'> {
+  // Classified as the operation's end would be: the same class, code and masked message.
+  const { outcome: _, ...cause } = outcomeOfError(error)
+  return cause
 }
 
 /** What a strategy's run() returned, if it is an outcome; otherwise the scenario's code is wrong. */

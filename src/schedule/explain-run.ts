@@ -3,12 +3,9 @@ import { UsageError } from '../errors.js'
 import { showKeyOf } from '../history/keys.js'
 import { createRng } from '../runner/rng.js'
 import { callScenarioCode } from '../scenario/code-fault.js'
-import { loadScenario } from '../scenario/load-scenario.js'
-import { resolveParams } from '../scenario/params.js'
-import { assertSupported, pickStrategy } from '../scenario/pick-strategy.js'
-import { readSchema } from '../scenario/read-schema.js'
+import { resolveRun, warnOnStderr } from '../scenario/resolve-run.js'
 import { namespaceFor } from '../target/namespace.js'
-import { dialectOf, openTarget } from '../target/open-target.js'
+import { openTarget } from '../target/open-target.js'
 import type { RedisTarget } from '../target/redis.js'
 import { alternatingChooser, fixedChooser } from './choosers.js'
 import type { ScheduleLine } from './drive.js'
@@ -94,17 +91,11 @@ export async function explainRun(options: ExplainRunOptions): Promise<ExplainRes
   const config = resolveConfig({ ...options, seed: options.seed ?? 0, think: options.think ?? 0, workers: 2, iterations: 1, show: 0 })
   if (options.schedule !== undefined && options.permutations) throw new UsageError('--schedule and --permutations cannot be combined: --permutations runs every schedule')
   const steps = options.schedule === undefined ? undefined : parseSchedule(options.schedule)
-  const loaded = await loadScenario(options.scenario, { signal: options.signal })
-  const { scenario } = loaded
-  const { name: strategyName, strategy } = pickStrategy(scenario, options.strategy)
-  const params = resolveParams(scenario, options.params, loaded.origin)
-  const dialect = dialectOf(config.db)
-  assertSupported(scenario, strategyName, dialect)
-  const schema = await readSchema(loaded, dialect, params)
+  const { loaded, scenario, strategyName, strategy, params, schema } = await resolveRun(options, config)
   const showKey = showKeyOf(scenario) as (key: never) => string
   const key = callScenarioCode(`pickKey() in ${loaded.origin}`, () => scenario.pickKey(createRng(config.seed, 0), params))
   const log = options.log ?? (() => {})
-  const warn = options.warn ?? ((line: string) => process.stderr.write(`racebench: warning: ${line}\n`))
+  const warn = options.warn ?? warnOnStderr
 
   const redis: RedisTarget | undefined = strategy.requires?.includes('redis')
     ? await (await import('../target/redis.js')).openRedis(config.redis, namespaceFor(scenario.name), { timeoutMs: config.timeoutMs, log, warn })
