@@ -1,7 +1,7 @@
 import { ExitCode } from '../errors.js'
 import { renderJson } from '../report/json.js'
 import { renderExplanation } from '../report/scenario-list.js'
-import { renderExplainHeader, renderPermutations, renderScheduleEnd, renderScheduleLine } from '../report/schedule-text.js'
+import { renderExplainHeader, renderPermutations, renderScheduleEnd, renderScheduleLine, renderScheduleTimeline } from '../report/schedule-text.js'
 import { styleFor, widthFor } from '../report/style.js'
 import { loadScenario } from '../scenario/load-scenario.js'
 import type { ScheduleLine } from '../schedule/drive.js'
@@ -41,6 +41,8 @@ export async function explainCommand(ref: string, options: ExplainCommandOptions
       strategy: options.strategy!,
       schedule: options.schedule,
       permutations: options.permutations,
+      // One run, printed step by step (run's --repeat is not an explain option).
+      repeat: 1,
       params: options.param ?? [],
       onStart: (header) => {
         if (!options.json) process.stdout.write(renderExplainHeader(header, style))
@@ -50,6 +52,6 @@ export async function explainCommand(ref: string, options: ExplainCommandOptions
   )
   if (options.json) process.stdout.write(renderJson(result))
   else if (options.permutations) process.stdout.write(renderPermutations(result, style))
-  else process.stdout.write(renderScheduleEnd(result.runs[0]!, style))
+  else process.stdout.write(renderScheduleEnd(result.runs[0]!, style) + renderScheduleTimeline(result.runs[0]!, style, width))
   return result.runs.some((run) => run.violations > 0) ? ExitCode.Violation : ExitCode.Ok
 }

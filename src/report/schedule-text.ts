@@ -8,6 +8,7 @@ import type { StepEvent } from '../history/event.js'
 import { cutToWidth } from './cell-width.js'
 import { answerOf, stepText } from './step-text.js'
 import { mark } from './style.js'
+import { renderTimeline } from './timeline.js'
 
 /** `double-booking · strategy none · PostgreSQL 15.20`, then what runs and on which key. */
 export function renderExplainHeader(header: ExplainHeader, style: ChalkInstance): string {
@@ -69,6 +70,14 @@ export function renderScheduleEnd(run: ScheduledResult, style: ChalkInstance): s
   const lines = ['', `order: ${run.order.join(' ')}`, 'final state:']
   for (const invariant of run.invariants) lines.push(`  ${mark(style, invariant.held)} ${invariant.name}: ${invariant.detail}`)
   return lines.join('\n') + '\n'
+}
+
+/**
+ * After a schedule's final state: the same run as the swimlane a load run draws under "how it
+ * happened", one lane for `a` and one for `b`, so the two read alike.
+ */
+export function renderScheduleTimeline(run: ScheduledResult, style: ChalkInstance, width: number): string {
+  return '\n' + renderTimeline(run.trace, style, { width, laneName: workerName })
 }
 
 /** `--permutations`: one line per interleaving, then how many broke which invariant. */

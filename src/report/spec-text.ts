@@ -4,6 +4,7 @@ import type { SpecEvent } from '../spec/drive-permutation.js'
 import type { PermutationResult } from '../spec/run-permutations.js'
 import type { SpecRunResult } from '../spec/run-spec.js'
 import { mark } from './style.js'
+import { renderTimeline } from './timeline.js'
 
 /** At most this many rows of a step's answer are shown. */
 const ROWS_SHOWN = 4
@@ -46,6 +47,22 @@ export function renderPermutation(result: PermutationResult, index: number, styl
   return lines.join('\n')
 }
 
+/** The permutation whose swimlane is drawn: the first where the anomaly occurred, else the first. */
+export function swimlaneShown(result: SpecRunResult): number {
+  const occurred = result.permutations.findIndex((p) => p.anomaly?.occurred)
+  return occurred >= 0 ? occurred : 0
+}
+
+/**
+ * A permutation as the swimlane a load run draws under "how it happened": one lane per session,
+ * named as the spec names it, each step where it was sent, a wait where a step waited.
+ */
+export function renderSpecTimeline(result: SpecRunResult, permutation: PermutationResult, style: ChalkInstance, width: number): string {
+  if (!permutation.trace) return ''
+  const sessions = result.sessions ?? []
+  return renderTimeline(permutation.trace, style, { width, laneName: (worker) => sessions[worker] ?? `session ${worker + 1}`, laneNoun: 'session' }).replace(/\n$/, '')
+}
+
 /** The whole run of a spec, as `racebench run ./spec.js` prints it. */
 export function renderSpecRun(result: SpecRunResult, style: ChalkInstance, width: number): string {
   const count = result.permutations.length
@@ -53,7 +70,8 @@ export function renderSpecRun(result: SpecRunResult, style: ChalkInstance, width
     `${style.bold(result.spec)}: ${result.summary}`,
     `${result.db.server}${result.db.embedded ? ' (embedded)' : ''} · isolation ${result.isolation} · ${count} permutation${count === 1 ? '' : 's'}`,
   ]
-  const body = result.permutations.map((p, i) => renderPermutation(p, i, style, width))
+  const drawn = swimlaneShown(result)
+  const body = result.permutations.map((p, i) => renderPermutation(p, i, style, width) + (i === drawn ? `\n\n${renderSpecTimeline(result, p, style, width)}` : ''))
   const stuck = result.stuck > 0 ? `; ${result.stuck} could not run to the end` : ''
   const summary = `anomaly in ${result.occurred} of ${count} permutation${count === 1 ? '' : 's'}${stuck}`
   return [...head, '', body.join('\n\n'), '', result.occurred > 0 ? style.red(summary) : summary, ''].join('\n')

@@ -15,6 +15,20 @@ export interface TimelineOptions {
   readonly maxWorkers?: number
   /** Rows drawn at most (60); the middle ones are left out beyond that. */
   readonly maxRows?: number
+  /**
+   * What a lane is called (`a`, `b`; a spec's session names): its first row shows that name alone.
+   * Without it, `worker 3 · iteration 7`, as a load run draws it.
+   */
+  readonly laneName?: (worker: number) => string
+  /** What a lane stands for in the lines around the swimlane: `worker` (the default) or `session`. */
+  readonly laneNoun?: string
+}
+
+/** How lanes are named: by the caller's names, or as a load run's workers. */
+interface Naming {
+  readonly name: (worker: number) => string
+  readonly noun: string
+  readonly named: boolean
 }
 
 /**
@@ -32,7 +46,8 @@ export interface TimelineOptions {
 export function renderTimeline(trace: Trace, style: ChalkInstance, options: TimelineOptions): string {
   const width = Number.isFinite(options.width) ? Math.max(24, Math.floor(options.width)) : 80
   const model = timelineModel(trace, options.maxWorkers ?? 4)
-  const lines = [...intro(trace, model, width), ...body(model, width, options.maxRows ?? 60), ...outro(trace, model, width)]
+  const naming: Naming = { name: options.laneName ?? ((worker) => `worker ${worker}`), noun: options.laneNoun ?? 'worker', named: options.laneName !== undefined }
+  const lines = [...intro(trace, model, width, naming), ...body(model, width, options.maxRows ?? 60, naming), ...outro(trace, model, width, naming)]
   return lines.map((line) => paint(line, width, style)).join('\n') + '\n'
 }
 
@@ -73,29 +88,36 @@ function colour(text: string, role: Role, lane: number | undefined, style: Chalk
   return style[OUTCOME_COLORS[role]](text)
 }
 
-function intro(trace: Trace, model: TimelineModel, width: number): Segment[][] {
+function intro(trace: Trace, model: TimelineModel, width: number, naming: Naming): Segment[][] {
   const title = wrapToWidth(`how it happened on ${trace.key} (${trace.invariant})`, width, '  ')
   const lines: Segment[][] = title.map((line, i) => (i === 0 ? [seg(line.slice(0, 15), 'bold'), seg(line.slice(15))] : [seg(line)]))
   const said = (text: string) => lines.push(...wrapToWidth(text, width, '    ').map((line) => [seg(line, 'dim')]))
-  said('  one column per worker, one row per step; time since the first began')
+  said(`  one column per ${naming.noun}, one row per step; time since the first began`)
   if (model.lanes.length === 0) said(`  no operation kept in the history touched ${trace.key}`)
   // The run keeps each key's first acknowledged operations and its latest ones: the rest are counted.
   if (trace.dropped > 0) said(`  ${plural(trace.dropped, 'other operation')} on ${trace.key} not kept (the run keeps the first acknowledged and the latest of each key)`)
   if (model.hidden.length > 0) {
-    const who = model.hidden.map((lane) => `worker ${lane.worker} (${lane.operations.map((op) => op.outcome ?? 'running').join(', ')})`)
-    said(`  ${plural(model.hidden.length, 'more worker')} not shown: ${who.join(', ')}`)
+    const who = model.hidden.map((lane) => `${naming.name(lane.worker)} (${lane.operations.map((op) => op.outcome ?? 'running').join(', ')})`)
+    said(`  ${plural(model.hidden.length, `more ${naming.noun}`)} not shown: ${who.join(', ')}`)
   }
   return lines
 }
 
-function outro(trace: Trace, model: TimelineModel, width: number): Segment[][] {
+function outro(trace: Trace, model: TimelineModel, width: number, naming: Naming): Segment[][] {
   const split = readBeforeAnyWrite(model.lanes)
-  const lines = split.length > 0 ? wrapToWidth(`  ⇒ ${describeReadBeforeWrite(split)}`, width, '    ').map((line) => [seg(line)]) : []
+  const said = naming.named ? describeNamedReadBeforeWrite(split.map(naming.name), naming.noun) : describeReadBeforeWrite(split)
+  const lines = split.length > 0 ? wrapToWidth(`  ⇒ ${said}`, width, '    ').map((line) => [seg(line)]) : []
   return [...lines, ...wrapToWidth(`  final state of ${trace.key}: ${trace.detail}`, width, '    ').map((line) => [seg(line, 'bold')])]
 }
 
+/** `workers a and b both read before either wrote`, with the caller's names for the lanes. */
+function describeNamedReadBeforeWrite(names: readonly string[], noun: string): string {
+  const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+  return names.length === 2 ? `${noun}s ${listed} both read before either wrote` : `${noun}s ${listed} all read before any of them wrote`
+}
+
 /** The rows, each `  +time  rails marker text`, a lane's text starting in its own column. */
-function body(model: TimelineModel, width: number, maxRows: number): Segment[][] {
+function body(model: TimelineModel, width: number, maxRows: number, naming: Naming): Segment[][] {
   const times = model.rows.map((row) => offset(Math.max(0, row.t - model.origin)))
   const timeWidth = Math.max(0, ...times.map(cellWidth))
   const lead = 2 + timeWidth + 2
@@ -111,7 +133,7 @@ function body(model: TimelineModel, width: number, maxRows: number): Segment[][]
     const rails = open.slice(0, row.lane).map((isOpen, lane) => seg(railAt(model.spans, lane, row.t, isOpen).padEnd(spacing), 'lane', lane))
     if (row.kind === 'start') open[row.lane] = true
     if (row.kind === 'end') open[row.lane] = false
-    return { time: times[i]!, rails, cell: cellOf(row, steps, width - lead - row.lane * spacing - 2), keep: row.kind === 'start' || row.kind === 'end' }
+    return { time: times[i]!, rails, cell: cellOf(row, steps, width - lead - row.lane * spacing - 2, naming), keep: row.kind === 'start' || row.kind === 'end' }
   })
   const kept = maxRows > 0 && drawn.length > maxRows ? elided(drawn, maxRows) : drawn
   let previous = ''
@@ -181,10 +203,11 @@ function sharedFits(rows: readonly Row[], width: number): Map<string, SentFit> {
   return fits
 }
 
-function cellOf(row: Row, steps: StepFit, width: number): Segment[] {
+function cellOf(row: Row, steps: StepFit, width: number, naming: Naming): Segment[] {
   const marker = (char: string) => seg(`${char} `, 'lane', row.lane)
   switch (row.kind) {
     case 'start':
+      if (naming.named) return [marker('┌'), seg(naming.name(row.operation.worker), 'bold')]
       return [marker('┌'), seg(`worker ${row.operation.worker}`, 'bold'), seg(` · iteration ${row.operation.iteration}`, 'dim')]
     case 'end':
       return [marker('└'), outcomeOf(row.operation)]

@@ -7,6 +7,7 @@ import { checkInvariants, type InvariantResult } from '../check/check-invariants
 import type { ErrorClass, Outcome } from '../history/outcome.js'
 import { HistoryStream } from '../history/stream.js'
 import { Totals } from '../history/totals.js'
+import type { Trace } from '../history/trace.js'
 import { prepareTarget } from '../run-scenario.js'
 import { checkedOutcome, completion, createWorkerContext } from '../runner/worker-context.js'
 import { outcomeOfError } from '../runner/outcome-of-error.js'
@@ -18,8 +19,10 @@ import type { RedisTarget } from '../target/redis.js'
 import type { Session } from '../target/session.js'
 import type { Target } from '../target/target.js'
 import { driveSchedule, type Chooser, type ScheduleLine, type WorkerOutcome } from './drive.js'
+import { explainTrace } from './explain-trace.js'
 import { dropTables } from './fresh-data.js'
 import { sessionIdOf } from './lock-waits.js'
+import { OperationRecorder } from './operation-recorder.js'
 import { ScheduleGate, WORKER_NAMES } from './step-gate.js'
 
 export type { WorkerOutcome } from './drive.js'
@@ -30,6 +33,8 @@ export interface ScheduledResult {
   readonly outcomes: readonly WorkerOutcome[]
   readonly invariants: readonly InvariantResult[]
   readonly violations: number
+  /** Both operations step by step, as a load run's `traces` items: what `explain` draws as a swimlane. */
+  readonly trace: Trace
 }
 
 export interface ScheduledRunInput {
@@ -98,12 +103,19 @@ export class ScheduleBench {
       await prepareTarget(target, watchdog, { schema: this.#input.schema, strategy, strategyName, origin: loaded.origin, params }, probe)
       const redis = this.#input.redis
       if (redis) for (let i = 0; i < WORKER_NAMES.length; i++) redisClients.push(await redis.connect())
-      const { order, outcomes, totals } = await this.#drive(chooser, onLine, watchdog, redisClients)
+      // The lines are kept too: the trace's title says where a step waited.
+      const lines: ScheduleLine[] = []
+      const keep = (line: ScheduleLine) => {
+        lines.push(line)
+        onLine(line)
+      }
+      const { order, outcomes, totals, operations } = await this.#drive(chooser, keep, watchdog, redisClients)
       const seen = totals.history()
       const counts = { ...totals.outcomes }
       const showKey = this.#input.showKey as never
       const invariants = await checkInvariants(loaded.scenario, { dialect: target.dialect, db: probe, params, outcomes: counts, history: seen }, { watchdog, origin: loaded.origin, showKey })
-      return { order, outcomes, invariants, violations: invariants.filter((invariant) => !invariant.held).length }
+      const trace = explainTrace({ key: this.#input.showKey(this.#input.key as never), operations, invariants, lines, outcomes })
+      return { order, outcomes, invariants, violations: invariants.filter((invariant) => !invariant.held).length, trace }
     } finally {
       watchdog.dispose()
       for (const client of redisClients) client.disconnect()
@@ -120,7 +132,8 @@ export class ScheduleBench {
     const sessions = this.#sessions
     const gate = new ScheduleGate(sessions.length)
     const totals = new Totals()
-    const history = new HistoryStream([totals, gate])
+    const recorder = new OperationRecorder()
+    const history = new HistoryStream([totals, gate, recorder])
     history.startClock()
     const runId = randomInt(1, 2 ** 31 - 1)
     const outcomes: WorkerOutcome[] = []
@@ -170,7 +183,7 @@ export class ScheduleBench {
       const order = await Promise.race([driveSchedule({ gate, chooser, probe: this.#probe, sessionIds: this.#sessionIds, stuckMs, windowMs: this.#input.windowMs, onLine: withOutcome }), stopped])
       await Promise.all(workers)
       if (failure !== undefined) throw failure
-      return { order, outcomes, totals }
+      return { order, outcomes, totals, operations: recorder.operations() }
     } catch (caught) {
       const error = failure ?? caught
       // Refuse every step still to come, end the workers' transactions (closing rolls back and frees

@@ -1,8 +1,10 @@
 import { messageOf, ScenarioCodeError } from '../errors.js'
+import type { TracedOperation } from '../history/trace.js'
 import { blockersOfEach } from '../schedule/lock-waits.js'
 import { classifyError } from '../target/classify.js'
-import type { Session } from '../target/session.js'
+import type { QueryResult, Session } from '../target/session.js'
 import type { SpecStatement, StepContext, StepResult } from './define-spec.js'
+import { SpecHistory } from './spec-history.js'
 import { describeStep } from './step-sql.js'
 
 /** One line of a permutation's story, in the order things happened. */
@@ -32,11 +34,15 @@ export interface DriveOptions {
   readonly context: Omit<StepContext, 'results'>
   /** --timeout: no wait of ours lasts longer (the server's lock and statement timeouts are the same). */
   readonly timeoutMs: number
+  /** What the sessions' operations are on, in their history (the spec's name). */
+  readonly key?: string
 }
 
 export interface DrivenPermutation {
   readonly events: readonly SpecEvent[]
   readonly results: Readonly<Record<string, StepResult>>
+  /** Each session's steps as a history's operation (session i is worker i), for the swimlane. */
+  readonly operations: readonly TracedOperation[]
   /** Why the permutation could not go on (every remaining step's session waiting, with no way out). */
   readonly stuck?: string
 }
@@ -74,6 +80,8 @@ export async function drivePermutation(order: readonly string[], options: DriveO
   const remaining = [...order]
   let lastStep: string | undefined
   const names = (ids: readonly number[]) => ids.map((id) => nameOfId.get(id) ?? `connection ${id}`)
+  const history = new SpecHistory(sessions.map((session) => session.name), order, sessionOf, options.key ?? 'the spec')
+  const ended = (stuck?: string): DrivenPermutation => ({ events, results, operations: history.operations(), ...(stuck ? { stuck } : {}) })
 
   const harvest = (): boolean => {
     let moved = false
@@ -144,10 +152,10 @@ export async function drivePermutation(order: readonly string[], options: DriveO
       const external = [...pending.values()].some((p) => names(p.blockers ?? []).some((who) => !byName.has(who)))
       if (external && (await anyAnswered([...pending.values()], timeoutMs + 2_000))) {
         const stuck = await settle()
-        if (stuck) return { events, results, stuck }
+        if (stuck) return ended(stuck)
         continue
       }
-      return { events, results, stuck: describeStuck([...pending.values()], remaining, names, sessionOf) }
+      return ended(describeStuck([...pending.values()], remaining, names, sessionOf))
     }
     const [step] = remaining.splice(index, 1) as [string]
     const session = byName.get(sessionOf.get(step)!)!
@@ -159,29 +167,33 @@ export async function drivePermutation(order: readonly string[], options: DriveO
       await anyAnswered([...pending.values()], 0)
       throw new ScenarioCodeError(`step ${step} could not be built: ${messageOf(error)}`, { cause: error })
     }
-    const answer = send(session, step, statement)
+    const answer = send(session, step, statement, history)
     const p: Pending = { step, session, sql: describeStep(statement), waitedFor: [], answer }
     // Registered before anyone waits on `answer`, so `result` is set by the time they are woken.
     void answer.then((result) => (p.result = result))
     pending.set(session.name, p)
     lastStep = step
     const stuck = await settle()
-    if (stuck) return { events, results, stuck }
+    if (stuck) return ended(stuck)
   }
-  return { events, results }
+  return ended()
 }
 
-/** Sends one step; its answer, error or not, as a StepResult. */
-async function send(session: DrivenSession, step: string, statement: SpecStatement): Promise<StepResult> {
+/** Sends one step, recorded in the permutation's history; its answer, error or not, as a StepResult. */
+async function send(session: DrivenSession, step: string, statement: SpecStatement, history: SpecHistory): Promise<StepResult> {
   const base = { step, session: session.name, waitedFor: [] }
+  const sentAt = history.sending(session.name, statement)
+  let answer: QueryResult<Record<string, unknown>>
   try {
-    const { rows, rowCount } = await session.db.query(statement.sql, statement.params)
-    return { ...base, rows, rowCount }
+    answer = await session.db.query(statement.sql, statement.params)
   } catch (error) {
+    history.answered(session.name, sentAt, statement, undefined, error)
     const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown }
     const shownCode = typeof errno === 'number' && errno > 0 ? String(errno) : typeof code === 'string' ? code : ''
     return { ...base, rows: [], rowCount: 0, error: { class: classifyError(error), code: shownCode, message: messageOf(error).split('\n')[0] ?? '' } }
   }
+  history.answered(session.name, sentAt, statement, answer)
+  return { ...base, rows: answer.rows, rowCount: answer.rowCount }
 }
 
 /** Resolves true as soon as one of `steps` is answered, false after `ms`. */

@@ -1,7 +1,8 @@
 import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError } from '../errors.js'
+import type { Trace } from '../history/trace.js'
 import type { Target } from '../target/target.js'
 import type { AnomalyContext, AnomalyVerdict, StepResult } from './define-spec.js'
-import { drivePermutation, type SpecEvent } from './drive-permutation.js'
+import { drivePermutation, type DrivenPermutation, type SpecEvent } from './drive-permutation.js'
 import type { SpecIsolation } from './isolation.js'
 import { openSpecSessions, resetNamespace } from './spec-sessions.js'
 import { sqlFor } from './define-spec.js'
@@ -23,6 +24,8 @@ export interface PermutationResult {
   readonly prevention: readonly Prevention[]
   /** Why it could not run to its end. */
   readonly stuck?: string
+  /** Each session's steps as a load run's `traces` item (session i of the spec is worker i): its swimlane. */
+  readonly trace?: Trace
 }
 
 export interface PermutationOptions {
@@ -57,6 +60,7 @@ export async function runPermutations(target: Target, checked: CheckedSpec, opti
         sessionOf: checked.sessionOf,
         context,
         timeoutMs: options.timeoutMs,
+        key: spec.name,
         statementOf: (step, ctx) => statementOf(spec.sessions[checked.sessionOf.get(step)!]!.steps[step]!, ctx),
       })
     } finally {
@@ -65,11 +69,20 @@ export async function runPermutations(target: Target, checked: CheckedSpec, opti
     }
     const prevention = preventionOf(Object.values(driven.results))
     const anomaly = driven.stuck ? null : await checkAnomaly(target, checked, { ...context, results: driven.results }, options.timeoutMs)
-    const result: PermutationResult = { order, events: driven.events, anomaly, prevention, ...(driven.stuck ? { stuck: driven.stuck } : {}) }
+    const trace = permutationTrace(spec.name, index, driven, anomaly, prevention)
+    const result: PermutationResult = { order, events: driven.events, anomaly, prevention, ...(driven.stuck ? { stuck: driven.stuck } : {}), trace }
     options.onPermutation?.(result, index)
     out.push(result)
   }
   return out
+}
+
+/** A permutation as a timeline draws it: titled by its verdict, with the final state the anomaly check read. */
+function permutationTrace(spec: string, index: number, driven: DrivenPermutation, anomaly: AnomalyVerdict | null, prevention: readonly Prevention[]): Trace {
+  const how = prevention.length > 0 ? ` (${prevention.join(', ')})` : ''
+  const verdict = driven.stuck ? 'could not go on' : anomaly?.occurred ? 'anomaly occurred' : `no anomaly${how}`
+  const detail = driven.stuck ?? anomaly?.detail ?? ''
+  return { invariant: `permutation ${index + 1}: ${verdict}`, key: spec, detail, operations: driven.operations, dropped: 0 }
 }
 
 /** Waits, serialization failures and deadlocks seen in a permutation's results. */

@@ -17,6 +17,8 @@ export interface SpecRunResult {
   /** The level every session ran at: `--isolation`, else `server default (…)`. */
   readonly isolation: string
   readonly db: { readonly dialect: string; readonly server: string; readonly url: string; readonly embedded: boolean; readonly schema: string }
+  /** The spec's sessions in order: session i is worker i in each permutation's `trace`. */
+  readonly sessions?: readonly string[]
   readonly permutations: readonly PermutationResult[]
   /** Permutations in which the anomaly occurred. */
   readonly occurred: number
@@ -75,6 +77,7 @@ export async function runSpec(options: RunSpecOptions): Promise<SpecRunResult> {
       summary: checked.spec.summary,
       isolation: isolation ? levelText(isolation) : `server default (${target.defaultIsolation.replace(/-/g, ' ')})`,
       db: { dialect: target.dialect, server: target.server, url: target.url, embedded: target.embedded, schema: target.namespace },
+      sessions: Object.keys(checked.spec.sessions),
       permutations,
       occurred: permutations.filter((p) => p.anomaly?.occurred).length,
       stuck: permutations.filter((p) => p.stuck).length,

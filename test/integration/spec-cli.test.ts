@@ -14,6 +14,20 @@ async function namespacesOf(db: (typeof TARGETS)[number], slug: string): Promise
     : db.query(`SHOW DATABASES LIKE 'racebench_${slug}_%'`)
 }
 
+/** A timeline's rows: each one's lane (named on its `┌` row, found by the column of its marker) and its text from the marker on. */
+function swimlane(text: string): { lane: string; cell: string }[] {
+  const rows = text.split('\n')
+  const heads = rows.flatMap((row) => {
+    const head = /^(.*?)┌ (\S+)$/.exec(row)
+    return head ? [{ column: head[1]!.length, name: head[2]! }] : []
+  })
+  return rows.flatMap((row) => {
+    const marked = /^(.*?)([┌├└] .*)$/.exec(row)
+    const head = marked && heads.find((h) => h.column === marked[1]!.length)
+    return head ? [{ lane: head.name, cell: marked[2]! }] : []
+  })
+}
+
 for (const db of TARGETS) {
   describe.skipIf(!db.probe.available)(`${db.name}: racebench run ./spec.js`, () => {
     it('prints each permutation step by step and exits 1 when the anomaly occurred', async () => {
@@ -27,18 +41,50 @@ for (const db of TARGETS) {
       expect(await namespacesOf(db, 'counter_lost_update')).toEqual([])
     })
 
+    it('draws the first permutation where the anomaly occurred as a swimlane, one lane per session, after its steps', async () => {
+      const run = await runCli(['run', fixture('lost-update'), '--db', db.url, '--isolation', 'read committed'])
+      expect(run.stdout.match(/how it happened/g)).toHaveLength(1)
+      const at = run.stdout.indexOf('how it happened on counter-lost-update (permutation 2: anomaly occurred)')
+      expect(at).toBeGreaterThan(run.stdout.indexOf('✘ anomaly occurred: 2 increment(s) committed, counter is 1'))
+      expect(at).toBeLessThan(run.stdout.indexOf('permutation 3: '))
+      const text = run.stdout.slice(at, run.stdout.indexOf('permutation 3: '))
+      expect(text).toContain('one column per session')
+      const rows = swimlane(text)
+      expect(rows.filter((row) => row.cell.startsWith('┌')).map((row) => row.cell)).toEqual(['┌ a', '┌ b'])
+      const index = (lane: string, pattern: RegExp) => rows.findIndex((row) => row.lane === lane && pattern.test(row.cell))
+      // b3 waits for a's row lock until a4 commits: drawn as sent, waiting, then answered after a's COMMIT.
+      const waiting = index('b', /^├ UPDATE counter SET n=1 WHERE id=1 → waiting…$/)
+      const commit = index('a', /^├ COMMIT$/)
+      expect(index('b', /^├ SELECT n FROM counter WHERE id=1 → n=0/)).toBeLessThan(index('a', /^├ UPDATE/))
+      expect(waiting).toBeGreaterThan(index('a', /^├ UPDATE counter SET n=1 WHERE id=1 → 1 row/))
+      expect(commit).toBeGreaterThan(waiting)
+      expect(index('b', /^├ → 1 row \(answered after /)).toBeGreaterThan(commit)
+      expect(rows.filter((row) => row.cell.startsWith('└')).map((row) => `${row.lane} ${row.cell}`)).toEqual(['a └ ✔ ok', 'b └ ✔ ok'])
+      expect(text).toContain('⇒ sessions a and b both read before either wrote')
+      expect(text).toContain('final state of counter-lost-update: 2 increment(s) committed, counter is 1')
+    })
+
     it('--json prints the permutations as data', async () => {
       const run = await runCli(['run', fixture('lost-update'), '--db', db.url, '--isolation', 'serializable', '--json'])
       const result = JSON.parse(run.stdout)
       expect(result).toMatchObject({ spec: 'counter-lost-update', isolation: 'serializable', permutations: [{ order: ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3', 'b4'] }, {}, {}] })
       expect(run.code).toBe(result.occurred > 0 ? 1 : 0)
       expect(result.occurred).toBe(0) // serializable prevents the lost update on both engines
+      expect(result.sessions).toEqual(['a', 'b'])
+      // Each permutation's trace is shaped as a load run's traces: session i is worker i.
+      const trace = result.permutations[0].trace
+      expect(trace).toMatchObject({ invariant: 'permutation 1: no anomaly', key: 'counter-lost-update', dropped: 0 })
+      expect(trace.operations.map((op: { worker: number; outcome: string }) => [op.worker, op.outcome])).toEqual([[0, 'ok'], [1, 'ok']])
+      expect(trace.operations[1].events.map((event: { sql: string }) => event.sql)).toEqual(['BEGIN', 'SELECT n FROM counter WHERE id = 1', 'UPDATE counter SET n = $1 WHERE id = 1', 'COMMIT'])
     })
 
     it('a permutation that cannot go on is said in one line and exits 2', async () => {
       const run = await runCli(['run', fixture('waits-forever'), '--db', db.url])
       expect(run.code).toBe(2)
       expect(run.stdout).toContain('✘ could not go on: no step can run: b2 waits for a')
+      // The swimlane shows b's update sent and never answered, and b's session never ending.
+      const rows = swimlane(run.stdout.slice(run.stdout.indexOf('how it happened on waits-forever (permutation 1: could not go on)')))
+      expect(rows.filter((row) => row.lane === 'b').map((row) => row.cell.replace(/ \(.*\)$/, ''))).toEqual(['┌ b', '├ BEGIN', '├ UPDATE t SET id=1 WHERE id=1 → ✘ never answered', '└ still running when the history ended'])
       expect(await namespacesOf(db, 'waits_forever')).toEqual([])
     })
   })
