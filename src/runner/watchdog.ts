@@ -187,12 +187,31 @@ export class Watch implements ProgressClock {
     if (this.#abandonedWith) return Promise.reject(this.#abandonedWith)
     this.#site = site
     this.touch()
-    // A new promise per call, not one per watch: every race on a pending promise adds a reaction to
-    // it that is only freed when it settles, which a long-lived one never does.
-    const abandoned = new Promise<never>((_, reject) => (this.#reject = reject))
     this.#active.add(this)
-    // `resolve(call())` turns a synchronous throw into a rejection, like an async function would.
-    return Promise.race([new Promise<T>((resolve) => resolve(call())), abandoned]).finally(this.#settled)
+    // One promise per call, settled by the call or by abandon(), whichever comes first: no race, no
+    // finally (every operation goes through here, and each of those is a promise and a turn more). A
+    // call abandoned keeps only its own two callbacks, however long it stays pending.
+    return new Promise<T>((resolve, reject) => {
+      this.#reject = reject
+      let pending: Promise<T>
+      try {
+        pending = Promise.resolve(call())
+      } catch (error) {
+        this.#settled()
+        reject(error)
+        return
+      }
+      pending.then(
+        (value) => {
+          this.#settled()
+          resolve(value)
+        },
+        (error: unknown) => {
+          this.#settled()
+          reject(error)
+        },
+      )
+    })
   }
 
   /** Stops waiting for the call in flight (it rejects with `error`) and refuses its statements from now on. */

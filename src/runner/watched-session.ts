@@ -56,9 +56,14 @@ export class WatchedSession implements Session {
   }
 
   #send<T>(statement: () => Promise<T>): Promise<T> {
-    if (this.#clock.abandoned) return Promise.reject(new Error('racebench stopped waiting for this call: nothing it sends reaches the database any more'))
+    if (this.#clock.abandoned) return Promise.reject(refusedAfterAbandon())
     this.#clock.inFlight++
     this.#clock.touch()
     return statement().finally(this.#answered)
   }
+}
+
+/** What a statement sent by a call racebench stopped waiting for meets instead of the database. */
+export function refusedAfterAbandon(): Error {
+  return new Error('racebench stopped waiting for this call: nothing it sends reaches the database any more')
 }

@@ -80,8 +80,8 @@ export function createWorkerContext(
     },
   }
   const traced = gate
-    ? (raw: Session) => gate.session(watch.wrap(new TracedSession(raw, history, current)))
-    : (raw: Session) => watch.wrap(new TracedSession(raw, history, current))
+    ? (raw: Session) => gate.session(new TracedSession(raw, history, current, watch))
+    : (raw: Session) => new TracedSession(raw, history, current, watch)
   const redis = input.redis
   const pause = config.thinkMs > 0 ? () => {
     history.append({ t: history.micros(), type: 'think', worker, iteration: current.iteration, ms: config.thinkMs })

@@ -38,8 +38,9 @@ export class PostgresSession extends DriverSession {
     return toResult(await this.client.query(sql))
   }
 
-  protected async sendPrepared(sql: string, params: readonly unknown[]): Promise<QueryResult<unknown>> {
-    return toResult(await this.client.query({ name: statementName(sql), text: sql, values: params as unknown[] }))
+  protected sendPrepared(sql: string, params: readonly unknown[]): Promise<QueryResult<unknown>> {
+    // Not async: this is on every statement of every operation, and an async function is a promise more.
+    return this.client.query({ name: statementName(sql), text: sql, values: params as unknown[] }).then(toResult)
   }
 
   protected beginStatements(isolation: IsolationLevel | undefined): readonly string[] {
