@@ -43,7 +43,7 @@ for (const [name, n, max] of [['--duration', durationS, 30], ['--workers', worke
 const distFile = (path) => pathToFileURL(join(resolve(opts.dist), path)).href
 let internals
 try {
-  const [runner, stream, totals, rings, historyFile, keys, watchdog, config, session, api] = await Promise.all([
+  const [runner, stream, totals, rings, historyFile, keys, watchdog, config, session, api, timeSeries] = await Promise.all([
     import(distFile('src/runner/run-workers.js')),
     import(distFile('src/history/stream.js')),
     import(distFile('src/history/totals.js')),
@@ -54,12 +54,14 @@ try {
     import(distFile('src/config.js')),
     import(distFile('src/target/postgres-session.js')),
     import(distFile('src/index.js')),
+    import(distFile('src/history/time-series.js')),
   ])
   internals = {
     runWorkers: runner.runWorkers,
     HistoryStream: stream.HistoryStream,
     Totals: totals.Totals,
     KeyRings: rings.KeyRings,
+    TimeSeriesSink: timeSeries.TimeSeriesSink,
     openHistoryFile: historyFile.openHistoryFile,
     showKeyOf: keys.showKeyOf,
     Watchdog: watchdog.Watchdog,
@@ -71,7 +73,7 @@ try {
   console.error(`runner-overhead: cannot load racebench's internals from dist/ (run \`npm run build\` first): ${error.message}`)
   process.exit(2)
 }
-const { runWorkers, HistoryStream, Totals, KeyRings, openHistoryFile, showKeyOf, Watchdog, resolveConfig, PostgresSession, defineScenario, createRunEmitter } = internals
+const { runWorkers, HistoryStream, Totals, KeyRings, TimeSeriesSink, openHistoryFile, showKeyOf, Watchdog, resolveConfig, PostgresSession, defineScenario, createRunEmitter } = internals
 const historyPath = join(mkdtempSync(join(tmpdir(), 'racebench-overhead-')), 'history.jsonl')
 process.on('exit', () => rmSync(dirname(historyPath), { recursive: true, force: true }))
 
@@ -107,7 +109,8 @@ async function racebenchRun(withFile) {
   const totals = new Totals()
   const file = withFile ? openHistoryFile(historyPath) : undefined
   file?.start({ type: 'run', format: 1, racebench: 'bench', scenario: scenario.name })
-  const history = new HistoryStream(file ? [totals, new KeyRings(), file] : [totals, new KeyRings()])
+  const series = new TimeSeriesSink(config.intervalMs)
+  const history = new HistoryStream(file ? [totals, new KeyRings(), series, file] : [totals, new KeyRings(), series])
   const watchdog = new Watchdog({ stallMs: 60_000, interrupted: () => new Error('interrupted') })
   const target = { dialect: 'postgres', namespace: 'bench', connect: async () => new PostgresSession(fakeClient()) }
   const cpu0 = process.cpuUsage()
@@ -124,6 +127,7 @@ async function racebenchRun(withFile) {
       runId: 1,
       history,
       totals,
+      series,
       showKey: showKeyOf(scenario),
       events: createRunEmitter(),
       signal: undefined,

@@ -4,6 +4,7 @@ import type { LatencySummary } from './metrics/latency.js'
 import type { Expectation, Observation, Params } from './scenario/define-scenario.js'
 import type { Dialect } from './target/session.js'
 import type { Trace } from './history/trace.js'
+import type { TimeSeries } from './history/time-series.js'
 
 /**
  * The result of one run: what `--json` prints and `runScenario` returns. A public contract
@@ -68,6 +69,8 @@ export interface RunResult {
    * overlapped, with their steps. Empty when every invariant held.
    */
   readonly traces: readonly Trace[]
+  /** The run per interval (`--interval`, 1 s by default): ops/s per outcome, p50/p99, retries, lock waits. */
+  readonly series: TimeSeries
   /**
    * True when the run tested nothing: every operation ended in `error`, or none completed. Its
    * invariants may hold, but only because nothing happened; the CLI exits 7 unless `--allow-errors`.

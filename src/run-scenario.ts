@@ -7,6 +7,7 @@ import { OUTCOMES } from './history/outcome.js'
 import { Totals } from './history/totals.js'
 import { KeyRings } from './history/key-rings.js'
 import { HistoryStream } from './history/stream.js'
+import { TimeSeriesSink } from './history/time-series.js'
 import { showKeyOf } from './history/keys.js'
 import { mergeHistograms, summarizeLatency } from './metrics/latency.js'
 import { redact } from './redact.js'
@@ -106,7 +107,8 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
 
     const totals = new Totals()
     const rings = new KeyRings()
-    const history = new HistoryStream(historyFile ? [totals, rings, historyFile] : [totals, rings])
+    const series = new TimeSeriesSink(config.intervalMs)
+    const history = new HistoryStream(historyFile ? [totals, rings, series, historyFile] : [totals, rings, series])
     const showKey = showKeyOf(scenario)
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
@@ -144,6 +146,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       runId: randomInt(1, 2 ** 31 - 1),
       history,
       totals,
+      series,
       showKey,
       events,
       signal: options.signal,
@@ -196,6 +199,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       invariants,
       violations,
       traces: rings.traces(invariants, config.show),
+      series: series.series(Math.round(durationMs * 1_000)),
       nothingTested: whyNothingWasTested(outcomes) !== undefined,
     }
   } finally {

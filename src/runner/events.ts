@@ -1,12 +1,18 @@
 import { EventEmitter } from 'node:events'
 import type { OutcomeCounts } from '../history/outcome.js'
+import type { SeriesPoint } from '../history/time-series.js'
 
-/** A snapshot of a run in progress, emitted about once a second. */
+/** A snapshot of a run in progress, emitted once per interval (`--interval`, 1 s by default). */
 export interface Tick {
   readonly elapsedMs: number
   readonly completed: number
   readonly outcomes: Readonly<OutcomeCounts>
   readonly retries: number
+  /** The last interval that closed: its ops/s and p99. Absent in the first interval. */
+  readonly interval?: SeriesPoint | undefined
+  /** How long the run is meant to last (`--duration`), or how many operations it will make (`--iterations` × workers). */
+  readonly plannedMs?: number
+  readonly planned?: number
 }
 
 /**

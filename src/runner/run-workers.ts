@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { RunConfig } from '../config.js'
 import type { Totals } from '../history/totals.js'
+import type { TimeSeriesSink } from '../history/time-series.js'
 import { millis, type HistoryStream } from '../history/stream.js'
 import type { ShowKey } from '../history/keys.js'
 import type { Outcome } from '../history/outcome.js'
@@ -22,7 +23,6 @@ import { settleWithin, type Watchdog } from './watchdog.js'
 import { messageOf, RacebenchError, ScenarioCodeError, TargetError } from '../errors.js'
 import { callScenarioCode, scenarioThrew, shown, stopsTheRun } from '../scenario/code-fault.js'
 
-const TICK_MS = 1_000
 
 export interface WorkersInput {
   readonly scenario: Scenario<Params, unknown>
@@ -40,6 +40,8 @@ export interface WorkersInput {
   readonly history: HistoryStream
   /** The history's totals, read for the progress line. */
   readonly totals: Totals
+  /** The history's time series: the progress line shows its last closed interval, once per interval. */
+  readonly series: TimeSeriesSink
   /** How the scenario shows a key, for `invoke` events. */
   readonly showKey: ShowKey
   readonly events: RunEmitter
@@ -79,8 +81,10 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     completed: totals.completed,
     outcomes: { ...totals.outcomes },
     retries: totals.retries,
+    interval: input.series.lastClosed(),
+    ...('durationMs' in config.stop ? { plannedMs: config.stop.durationMs } : { planned: config.stop.iterations * config.workers }),
   })
-  const ticker = setInterval(() => events.emit('tick', tick()), TICK_MS)
+  const ticker = setInterval(() => events.emit('tick', tick()), config.intervalMs)
   ticker.unref()
   try {
     events.emit('start', { workers: config.workers })
@@ -167,7 +171,7 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
   const current: CurrentOperation = { reader, iteration: 0 }
   const ctx = {
     dialect: input.target.dialect,
-    db: watch.wrap(new TracedSession(session, history, current)),
+    db: new TracedSession(session, history, current, watch),
     params,
     reader,
     iteration: 0,

@@ -45,6 +45,7 @@ const result: RunResult = {
   violations: 1,
   nothingTested: false,
   traces: [],
+  series: { intervalMs: 1000, points: [] },
 }
 
 describe('renderRunTable', () => {
@@ -142,10 +143,10 @@ describe('explain', () => {
 })
 
 describe('progress off a terminal', () => {
-  function capture(isTTY: boolean, columns = 200) {
+  function capture(live: boolean, columns = 200) {
     const written: string[] = []
     const events = createRunEmitter()
-    showProgress(events, { isTTY, columns, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream)
+    showProgress(events, { isTTY: live, columns, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream, { live })
     return { events, written }
   }
 
@@ -160,10 +161,18 @@ describe('progress off a terminal', () => {
     expect(written).toEqual(['racebench: running double-booking (none) with 8 workers for 20s on PostgreSQL 15.19\n'])
   })
 
-  it('on a terminal, rewrites one line in place', () => {
+  it('on a terminal, rewrites one line in place: before the first interval closes, counts so far', () => {
     const { events, written } = capture(true)
-    events.emit('tick', { elapsedMs: 1_000, completed: 1, outcomes: { ok: 1, rejected: 0, conflict: 0, error: 0, unknown: 0 }, retries: 0 })
-    expect(written).toEqual(['\r\x1b[Kracebench: running 1s · 1 op · ok 1 · rejected 0 · conflict 0 · error 0 · unknown 0 · retries 0'])
+    events.emit('tick', { elapsedMs: 1_000, completed: 1, outcomes: { ok: 1, rejected: 0, conflict: 0, error: 0, unknown: 0 }, retries: 0, plannedMs: 20_000 })
+    expect(written).toEqual(['\r\x1b[Kracebench: 1s of 20s · 1 ops · conflicts 0 · errors 0'])
+  })
+
+  it('then the last interval: ops/s and p99, conflicts, errors (unknown included), retries, and what is left', () => {
+    const { events, written } = capture(true)
+    const outcomes = { ok: 300, rejected: 0, conflict: 5, error: 1, unknown: 1 }
+    const interval = { t: 1, seconds: 1, outcomes, opsPerSec: 512.4, p50: 2, p99: 12.3, retries: 4, lockWaits: 0, lockWaitMaxMs: 0 }
+    events.emit('tick', { elapsedMs: 2_000, completed: 400, outcomes, retries: 4, interval, planned: 800 })
+    expect(written).toEqual(['\r\x1b[Kracebench: 2s, 50% done, ~2s left · 512 ops/s · conflicts 5 · errors 2 · retries 4 · p99 12.3 ms'])
   })
 
   it('on a narrow terminal, cuts the line to its width, so it can still be rewritten', () => {
