@@ -1,9 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
-import { withAdvisoryLock } from '../src/strategy/advisory-lock.js'
-import { withRedisLock } from '../src/strategy/redis-lock.js'
-import { acknowledgedVerdict } from '../src/check/acknowledged.js'
-import { plural } from '../src/check/plural.js'
-import { wholeNumberIn } from '../src/scenario/params.js'
+import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, withAdvisoryLock, withRedisLock, acknowledgedVerdict, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 
 const params = { rooms: 5, nights: 5 }
 type Slot = { readonly room: number; readonly night: number }

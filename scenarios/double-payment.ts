@@ -1,11 +1,8 @@
-import { defineScenario, type StrategyEnvironment } from '../src/scenario/define-scenario.js'
-import { withRedisLock } from '../src/strategy/redis-lock.js'
+import { defineScenario, type StrategyEnvironment, withRedisLock, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { answerOnceUnderKey, storedAnswer } from './double-payment/idempotency-key.js'
 import { accountOf, checkThenPay, lockJobAndAccounts, optimisticPayment, params, readJob, type Ctx, type PaymentRequest } from './double-payment/payments.js'
 import { runSaga, SAGA_STEPS } from './double-payment/saga.js'
 import { balancesByLedger, offTheLedger, overdrawn } from './double-payment/ledger.js'
-import { plural } from '../src/check/plural.js'
-import { wholeNumberIn } from '../src/scenario/params.js'
 
 /**
  * The naive handler, wrapped in one transaction by --isolation, is saved wherever the engine refuses

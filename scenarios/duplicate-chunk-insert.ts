@@ -1,6 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
-import { plural } from '../src/check/plural.js'
-import { wholeNumberIn } from '../src/scenario/params.js'
+import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { describeWrongChunks, partiallyReadKeys, wrongChunks } from './duplicate-chunk-insert/verdicts.js'
 
 const params = { documents: 10, chunks: 5, readers: 2 }

@@ -1,9 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment } from '../src/scenario/define-scenario.js'
-import { withRedisLock } from '../src/strategy/redis-lock.js'
-import { compareWithAcknowledged } from '../src/check/acknowledged.js'
-import type { Session } from '../src/target/session.js'
-import { plural } from '../src/check/plural.js'
-import { wholeNumberIn } from '../src/scenario/params.js'
+import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, withRedisLock, compareWithAcknowledged, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 
 const params = { products: 10, stock: 100 }
 type Ctx = StrategyContext<typeof params, number>

@@ -1,9 +1,4 @@
-import { defineScenario, type PrepareContext, type StrategyContext, type StrategyEnvironment, type StrategyOutcome } from '../src/scenario/define-scenario.js'
-import { classifyError } from '../src/target/classify.js'
-import { acknowledgedVerdict } from '../src/check/acknowledged.js'
-import type { Session } from '../src/target/session.js'
-import { plural } from '../src/check/plural.js'
-import { wholeNumberIn } from '../src/scenario/params.js'
+import { defineScenario, type PrepareContext, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, classifyError, acknowledgedVerdict, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 
 const params = { bots: 3, symbols: 4, sides: 2 }
 type P = typeof params

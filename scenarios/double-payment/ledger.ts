@@ -1,6 +1,5 @@
 // The accounts beside the payments ledger: which balances the money invariants find off, and why.
-import type { Session } from '../../src/target/session.js'
-import { plural } from '../../src/check/plural.js'
+import { type Session, plural } from '../../src/scenario/building-blocks.js'
 
 type AccountRow = { id: number; kind: 'client' | 'contractor'; balance: number; opening_balance: number }
 type LedgerRow = { client_id: number; contractor_id: number; amount: number }

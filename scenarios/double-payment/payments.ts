@@ -1,5 +1,5 @@
 // The accounts, jobs and payments every double-payment strategy works on.
-import { Conflict, type StrategyContext, type StrategyOutcome } from '../../src/scenario/define-scenario.js'
+import { Conflict, type StrategyContext, type StrategyOutcome } from '../../src/scenario/building-blocks.js'
 
 /**
  * Defaults: each client can pay 9 of its 10 jobs (funds 900, price 100), so no client can pay them

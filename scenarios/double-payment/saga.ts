@@ -1,7 +1,6 @@
 // The saga strategy: each step its own transaction, undone in reverse when a later one fails.
-import { createRng } from '../../src/runner/rng.js'
+import { createRng, plural } from '../../src/scenario/building-blocks.js'
 import { CREDIT, DEBIT, DEBIT_IF_COVERED, MARK_PAID, recordPayment, type Ctx, type Job } from './payments.js'
-import { plural } from '../../src/check/plural.js'
 
 /**
  * The business said no in a saga step, whose transaction must roll back. Caught outside it: the

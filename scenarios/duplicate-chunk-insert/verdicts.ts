@@ -1,4 +1,4 @@
-import { plural } from '../../src/check/plural.js'
+import { plural } from '../../src/scenario/building-blocks.js'
 
 /* What duplicate-chunk-insert's invariants say of a document, in words and as broken keys. */
 

@@ -1,5 +1,5 @@
 import type { ErrorClass, Outcome } from '../history/outcome.js'
-import { Conflict } from '../scenario/define-scenario.js'
+import { isConflict } from '../scenario/define-scenario.js'
 import { classifyError, ConnectionLost } from '../target/classify.js'
 import { messageOf } from '../errors.js'
 import { redact } from '../redact.js'
@@ -21,7 +21,7 @@ export interface ErrorOutcome {
  */
 export function outcomeOfError(error: unknown): ErrorOutcome {
   const message = redact(messageOf(error))
-  if (error instanceof Conflict) return { outcome: 'conflict', message }
+  if (isConflict(error)) return { outcome: 'conflict', message }
   const errorClass = classifyError(error)
   const code = errorCodeOf(error)
   const described = code === undefined ? { errorClass, message } : { errorClass, code, message }

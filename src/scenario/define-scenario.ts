@@ -259,9 +259,38 @@ export function expectationOf(strategy: Pick<Strategy<Params, unknown>, 'expect'
 }
 
 /**
+ * The brand every Conflict carries, in the global symbol registry: a scenario file may get its own copy
+ * of racebench (installed in its folder, or an older version), and its Conflict is another class,
+ * which `instanceof` against ours would not recognise. The brand is the same in every copy.
+ */
+const CONFLICT_BRAND: unique symbol = Symbol.for('racebench.conflict')
+
+/**
  * Thrown by a strategy to say "a concurrency conflict was detected" (a version that moved, a lock
  * not won). `ctx.retry` retries it; once retries run out the operation ends as `conflict`.
+ * `error instanceof Conflict` holds for a Conflict of any copy of racebench (see `isConflict`).
  */
 export class Conflict extends Error {
   override readonly name = 'Conflict'
+
+  /** On the prototype, not the instance, so it stays out of printed errors. */
+  get [CONFLICT_BRAND](): true {
+    return true
+  }
+
+  /**
+   * `instanceof Conflict` answers by the brand, so a Conflict from another copy of racebench counts.
+   * A subclass (`class VersionMoved extends Conflict`) keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === Conflict ? isConflict(value) : Function.prototype[Symbol.hasInstance].call(this, value)
+  }
+}
+
+/**
+ * Whether `error` is a Conflict, from this copy of racebench or any other: what the runner and
+ * `ctx.retry` check, rather than `instanceof`, to decide that an operation ended in `conflict`.
+ */
+export function isConflict(error: unknown): error is Conflict {
+  return typeof error === 'object' && error !== null && (error as { [CONFLICT_BRAND]?: unknown })[CONFLICT_BRAND] === true
 }

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs'
-import { dirname, extname, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { dirname, join, resolve } from 'node:path'
 import { formatDuration } from '../duration.js'
 import { didYouMean } from '../did-you-mean.js'
-import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, UsageError } from '../errors.js'
+import { InterruptedError, ScenarioCodeError, UsageError } from '../errors.js'
 import { packageRoot } from '../package-root.js'
 import { BUILTIN_SCENARIOS } from './builtin.js'
+import { importScenarioModule } from './import-scenario-module.js'
 import type { Params, Scenario } from './define-scenario.js'
 import { validateScenario } from './validate-scenario.js'
 
@@ -27,8 +27,8 @@ export interface LoadedScenario {
 export const LOAD_BOUND_MS = 30_000
 
 /**
- * Loads a scenario from a built-in name (`double-booking`), a file path (`./my-scenario.js`, whose
- * schema lives in `sql/` beside it), or an object made with `defineScenario` (schema under `./sql`).
+ * Loads a scenario from a built-in name (`double-booking`), a file path (`./my-scenario.ts` or `.js`,
+ * whose schema lives in `sql/` beside it), or an object made with `defineScenario` (schema under `./sql`).
  * Aborting `signal` while a file is loading rejects with InterruptedError.
  */
 export async function loadScenario(ref: string | Scenario<any, any>, options: { readonly signal?: AbortSignal | undefined } = {}): Promise<LoadedScenario> {
@@ -43,23 +43,19 @@ export async function loadScenario(ref: string | Scenario<any, any>, options: { 
   }
   const file = resolve(ref)
   if (!existsSync(file)) throw new UsageError(`no scenario file at ${file}`)
-  let module: { default?: unknown }
-  try {
-    module = await importWithin(file, options.signal)
-  } catch (error) {
-    if (error instanceof RacebenchError) throw error
-    const hint = extname(file) === '.ts' ? ' (compile it to .js first, or run racebench under tsx)' : ''
-    throw new UsageError(`cannot load scenario file ${file}${hint}: ${messageOf(error).split('\n')[0]}`)
-  }
+  const module = await importWithin(file, options.signal, 'scenario file')
   return { scenario: validateScenario(module.default, file), sqlDir: join(dirname(file), 'sql'), origin: file }
 }
 
 /**
- * Imports a scenario file, giving up after LOAD_BOUND_MS or when `signal` aborts: a top-level `await`
- * that never settles must not hang the run (nor end the process with Node's "unsettled top-level await").
- * Also how `run` looks whether a file default-exports an isolation spec instead (src/spec/load-spec.ts).
+ * Imports a scenario file (`.js`, `.mjs`, or `.ts` with no build step: see importScenarioModule), giving
+ * up after LOAD_BOUND_MS or when `signal` aborts: a top-level `await` that never settles must not hang
+ * the run (nor end the process with Node's "unsettled top-level await"). A file that cannot be loaded
+ * is one UsageError line, `cannot load <what> <file>: …`. Also how `run` looks whether a file
+ * default-exports an isolation spec instead (src/spec/load-spec.ts), before it knows which the file
+ * holds: hence the default `what`.
  */
-export async function importWithin(file: string, signal: AbortSignal | undefined): Promise<{ default?: unknown }> {
+export async function importWithin(file: string, signal: AbortSignal | undefined, what = 'scenario file (or isolation spec)'): Promise<{ default?: unknown }> {
   let timer: NodeJS.Timeout | undefined
   let onAbort = () => {}
   const stuck = new Promise<never>((_, reject) => {
@@ -69,7 +65,7 @@ export async function importWithin(file: string, signal: AbortSignal | undefined
     if (signal?.aborted) onAbort()
   })
   try {
-    return await Promise.race([import(pathToFileURL(file).href) as Promise<{ default?: unknown }>, stuck])
+    return await Promise.race([importScenarioModule(file, what), stuck])
   } finally {
     clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)

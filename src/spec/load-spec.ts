@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
-import { messageOf, RacebenchError, UsageError } from '../errors.js'
+import { resolve } from 'node:path'
 import { importWithin } from '../scenario/load-scenario.js'
 import { isSpec, type Spec } from './define-spec.js'
 
@@ -14,13 +13,7 @@ export async function loadSpecIfAny(ref: string, signal?: AbortSignal): Promise<
   if (!/[\\/]/.test(ref) && !/\.(c|m)?(j|t)s$/.test(ref)) return undefined
   const file = resolve(ref)
   if (!existsSync(file)) return undefined // the scenario loader says so
-  let module: { default?: unknown }
-  try {
-    module = await importWithin(file, signal)
-  } catch (error) {
-    if (error instanceof RacebenchError) throw error
-    const hint = extname(file) === '.ts' ? ' (compile it to .js first, or run racebench under tsx)' : ''
-    throw new UsageError(`cannot load scenario file (or isolation spec) ${file}${hint}: ${messageOf(error).split('\n')[0]}`)
-  }
+  // A file that cannot be loaded is the loader's one UsageError line.
+  const module = (await importWithin(file, signal)) as { default?: unknown }
   return isSpec(module.default) ? { spec: module.default, origin: file } : undefined
 }

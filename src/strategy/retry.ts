@@ -1,4 +1,4 @@
-import { Conflict } from '../scenario/define-scenario.js'
+import { isConflict } from '../scenario/define-scenario.js'
 import type { Rng } from '../runner/rng.js'
 import { classifyError } from '../target/classify.js'
 import { sleep } from './sleep.js'
@@ -17,7 +17,7 @@ export interface RetryPolicy {
 
 /** Worth trying again: the server or the strategy detected a conflict that a fresh attempt may not meet. */
 export function isRetryable(error: unknown): boolean {
-  if (error instanceof Conflict) return true
+  if (isConflict(error)) return true
   const errorClass = classifyError(error)
   return errorClass === 'serialization' || errorClass === 'deadlock'
 }
