@@ -3,13 +3,11 @@ import { UsageError } from './errors.js'
 import type { RunResult } from './run-result.js'
 import { runScenario, type RunScenarioOptions } from './run-scenario.js'
 import { loadScenario } from './scenario/load-scenario.js'
-import { callScenarioCode } from './scenario/code-fault.js'
 import { resolveParams } from './scenario/params.js'
 import { assertSupported, pickStrategy } from './scenario/pick-strategy.js'
-import { assertEmbeddedFits } from './target/connection-capacity.js'
-import { startEmbeddedPostgres } from './target/embedded.js'
 import { dialectOf } from './target/open-target.js'
 import { redisAnswers } from './target/redis.js'
+import { startSharedEmbedded } from './shared-embedded.js'
 import { DEFAULTS } from './config.js'
 
 export interface CompareOptions extends Omit<RunScenarioOptions, 'strategy' | 'embedded'> {
@@ -71,11 +69,7 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
   if (names.length === 0) throw new UsageError(`no strategy of ${scenario.name} can run here: ${skipped.map((s) => `${s.strategy} ${s.reason}`).join('; ')}`)
 
   // One embedded server for every strategy: each still gets its own fresh schema.
-  // Sized for the readers' connections too (each run checks that it fits).
-  const readers = callScenarioCode(`readers.count() in ${origin}`, () => scenario.readers?.count(params) ?? 0)
-  const connections = config.workers + (Number.isInteger(readers) ? readers : 0)
-  if (config.db === undefined) assertEmbeddedFits(connections + 1)
-  const embedded = config.db === undefined ? await startEmbeddedPostgres({ workers: connections, log: options.log ?? (() => {}) }) : undefined
+  const embedded = await startSharedEmbedded(config, { scenario, origin }, params, options.log)
   const results: RunResult[] = []
   try {
     for (const [index, name] of names.entries()) {

@@ -22,6 +22,8 @@ export const ExitCode = {
   Output: 6,
   /** Every operation of the run ended in `error`: the invariants may hold, but nothing was tested. `--allow-errors` accepts it. */
   NothingSucceeded: 7,
+  /** Every invariant was as expected, but a `--threshold` failed (p99 too slow, too many conflicts). */
+  ThresholdFailed: 8,
   /** Stopped by Ctrl-C (128 + SIGINT), after cleaning up. */
   Interrupted: 130,
   /** Stopped by SIGTERM (128 + 15), after cleaning up. */

@@ -19,8 +19,11 @@ export interface RunCommandOptions {
   timeout?: string
   maxRetries?: string
   json?: boolean
+  reporter?: string[]
   show?: string
   history?: string
+  interval?: string
+  repeat?: string
   keep?: boolean
   /** Exit 0 rather than 7 when every operation ended in error. */
   allowErrors?: boolean
@@ -58,7 +61,9 @@ export async function commandSession<T>(
   process.on('SIGTERM', onSigterm)
 
   const events = createRunEmitter()
-  showProgress(events, process.stderr)
+  // A live line only for a person: not over machine output on stdout (`--json`, `--reporter junit`).
+  const machineOutput = options.json === true || (options.reporter ?? []).some((spec) => !spec.includes('=') && spec.trim() !== 'table')
+  showProgress(events, process.stderr, { live: process.stderr.isTTY === true && !machineOutput })
   try {
     return await work({
       scenario,
@@ -77,6 +82,8 @@ export async function commandSession<T>(
       keep: options.keep,
       show: options.show,
       history: options.history,
+      interval: options.interval,
+      repeat: options.repeat,
       allowErrors: options.allowErrors,
       signal: controller.signal,
       events,

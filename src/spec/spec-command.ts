@@ -6,8 +6,10 @@ import type { RunScenarioOptions } from '../run-scenario.js'
 import { loadSpecIfAny } from './load-spec.js'
 import { exitCodeOfSpec, runSpec, type SpecRunResult } from './run-spec.js'
 
+type SpecCommandOptions = RunCommandOptions & { readonly threshold?: readonly string[]; readonly expect?: string }
+
 /** `run` options that mean nothing to a spec: said once, not silently dropped. */
-const IGNORED: readonly (readonly [keyof RunCommandOptions, string])[] = [
+const IGNORED: readonly (readonly [keyof SpecCommandOptions, string])[] = [
   ['workers', '--workers'],
   ['iterations', '--iterations'],
   ['duration', '--duration'],
@@ -18,6 +20,13 @@ const IGNORED: readonly (readonly [keyof RunCommandOptions, string])[] = [
   ['history', '--history'],
   ['show', '--show'],
   ['redis', '--redis'],
+  ['repeat', '--repeat'],
+  ['interval', '--interval'],
+  // A spec answers whether an anomaly occurred, per permutation: neither a load's thresholds nor
+  // another report format apply (its --json is the whole result).
+  ['threshold', '--threshold'],
+  ['expect', '--expect'],
+  ['reporter', '--reporter'],
 ]
 
 /**
@@ -25,7 +34,7 @@ const IGNORED: readonly (readonly [keyof RunCommandOptions, string])[] = [
  * default-exports one (every permutation, step by step), else answers undefined and `run` goes on
  * with the scenario.
  */
-export async function runSpecIfAny(file: string, run: Omit<RunScenarioOptions, 'strategy'>, options: RunCommandOptions): Promise<SpecRunResult | undefined> {
+export async function runSpecIfAny(file: string, run: Omit<RunScenarioOptions, 'strategy'>, options: SpecCommandOptions): Promise<SpecRunResult | undefined> {
   const loaded = await loadSpecIfAny(file, run.signal)
   if (!loaded) return undefined
   const ignored = IGNORED.filter(([key]) => { const value = options[key]; return Array.isArray(value) ? value.length > 0 : value !== undefined }).map(([, flag]) => flag)
