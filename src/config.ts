@@ -25,12 +25,13 @@ export const DEFAULTS = {
   /** The time series' interval, and the live progress line's. */
   intervalMs: 1_000,
   /**
-   * `verify`: runs per cell, and operations per worker in each (small: the matrix has 114 cells). Each
-   * run costs ~0.5 s, mostly its schema, connections and checks, so the runs, not the operations, set
-   * the time: 2 × 10 takes ~2.5 min per engine (measured, PostgreSQL 15 and MariaDB 10.11). The rarest
-   * declared race (position-sync pessimistic at read committed on MariaDB) shows in 9 of 10 runs of 10.
+   * `verify`: runs per cell, and operations per worker in each (the matrix has 114 cells). A run costs
+   * ~0.4 s, mostly its schema, connections and checks, so the runs set the time more than the operations:
+   * 3 × 10 took 1.5 to 4.4 min per engine on a shared 2-core machine (PostgreSQL 15, MariaDB 10.11,
+   * embedded 18), 3 × 20 took 3.9 min on PostgreSQL. The rarest declared race (position-sync `pessimistic`
+   * at read committed on MariaDB) showed in 9 of 10 runs of 10 operations: 3 runs all but never miss it.
    */
-  verifyRepeat: 2,
+  verifyRepeat: 3,
   verifyIterations: 10,
 } as const
 

@@ -7,32 +7,11 @@
 export { runScenario, type RunScenarioOptions } from './run-scenario.js'
 export type { RunResult } from './run-result.js'
 export { compareStrategies, type CompareOptions, type Comparison, type ComparedStrategy } from './compare.js'
-export {
-  defineScenario,
-  Conflict,
-  type Scenario,
-  type ScenarioDefinition,
-  type Strategy,
-  type StrategyContext,
-  type StrategyOutcome,
-  type PrepareContext,
-  type Invariant,
-  type InvariantContext,
-  type OfflineInvariant,
-  type OfflineInvariantContext,
-  type Verdict,
-  type BrokenKey,
-  type KeyPattern,
-  type History,
-  type Observation,
-  type Params,
-  type Expectation,
-  type StrategyEnvironment,
-  expectationOf,
-} from './scenario/define-scenario.js'
-export type { Session, QueryResult, Dialect } from './target/session.js'
-export type { Rng } from './runner/rng.js'
-export type { Outcome, OutcomeCounts, ErrorClass } from './history/outcome.js'
+// What a scenario file is made of (defineScenario, Conflict, the types, the locks, error classes,
+// param checks and invariant helpers the built-in scenarios use): also `racebench/scenario`.
+export * from './scenario/building-blocks.js'
+export { expectationOf } from './scenario/define-scenario.js'
+export type { Outcome, OutcomeCounts } from './history/outcome.js'
 export type { InvariantResult, BrokenKeyResult } from './check/check-invariants.js'
 export type {
   HistoryEvent,
@@ -49,13 +28,16 @@ export type {
   Actor,
 } from './history/event.js'
 export type { Trace, TracedOperation } from './history/trace.js'
-export { plural } from './check/plural.js'
-export { wholeNumberIn } from './scenario/params.js'
-export { acknowledgedVerdict, compareWithAcknowledged, type Acknowledgement } from './check/acknowledged.js'
+export type { TimeSeries, SeriesPoint } from './history/time-series.js'
+export type { Report, RunReport, CompareReport, VerifyReport, RepeatedVerdict } from './report/reporter.js'
+export type { Threshold, ThresholdResult } from './thresholds/threshold.js'
+export type { Verification, VerifyCell } from './verify/verification.js'
+export { verifyMatrix } from './verify/run-verify.js'
+export type { VerifyOptions } from './verify/verify-options.js'
 export { createRunEmitter, type RunEmitter, type RunEvents, type Tick } from './runner/events.js'
 export { ISOLATION_LEVELS, DEFAULTS, type IsolationLevel } from './config.js'
 export { ExitCode, RacebenchError, UsageError, TargetError, ScenarioCodeError, InterruptedError } from './errors.js'
-export { exitCodeOfRun, exitCodeOfComparison, type ExitPolicy } from './run-exit-code.js'
+export { exitCodeOfRun, exitCodeOfRunReport, exitCodeOfComparison, type ExitPolicy } from './run-exit-code.js'
 export {
   defineSpec,
   type Spec,

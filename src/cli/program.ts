@@ -6,6 +6,7 @@ import { formatDuration } from '../duration.js'
 import { packageRoot } from '../package-root.js'
 import { BUILTIN_SCENARIOS } from '../scenario/builtin.js'
 import { explainUsageErrors } from './usage-errors.js'
+import { REPORTER_NAMES } from '../report/reporter-names.js'
 
 /** `--param rooms=3 --param nights=2` → ['rooms=3', 'nights=2']. */
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -38,7 +39,9 @@ function addRunOptions(command: Command): Command {
     .option('--seed <n>', `seed for key choice, to repeat a run, 0 to ${LIMITS.seed}${byDefault('random, printed')}`)
     .option('--timeout <time>', `lock and statement timeout on every connection, ${timeHint(TIME_OPTIONS.timeout)}${byDefault(formatDuration(DEFAULTS.timeoutMs))}`)
     .option('--max-retries <n>', `retries per operation for strategies that retry, 0 to ${LIMITS.maxRetries}${byDefault(DEFAULTS.maxRetries)}`)
-    .option('--json', 'print the result as JSON on stdout')
+    .option('--json', 'print the result as JSON on stdout (the same as --reporter json)')
+    .option('--reporter <name[=file]>', `how to report the result: ${REPORTER_NAMES.join(', ')}; to a file with =FILE, else stdout (repeatable; default: table)`, collect)
+    .option('--interval <time>', `the time series' interval (and the progress line's), ${timeHint(TIME_OPTIONS.interval)}${byDefault(formatDuration(DEFAULTS.intervalMs))}`)
     .option('--show <n>', `timelines of how the race broke the first n broken keys, 0 to ${LIMITS.show}${byDefault(DEFAULTS.show)}`)
     .option('--history <file>', 'write every event of the run to this file as JSON lines (read it back with `racebench show`)')
     .option('--keep', "keep the run's schema instead of dropping it")
@@ -64,7 +67,10 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
       .command('run')
       .description('run a scenario with one strategy and check its invariants')
       .argument('<scenario>', 'a built-in scenario (see `racebench list`) or a path to a scenario file')
-      .option('-s, --strategy <name>', "the strategy to run (default: the scenario's first, `none`)"),
+      .option('-s, --strategy <name>', "the strategy to run (default: the scenario's first, `none`)")
+      .option('--threshold <expr>', 'fail (exit 8) unless a metric meets this, k6-style: p99<50ms, conflict_rate<5%, ops_per_s>500, errors==0 (repeatable)', collect)
+      .option('--expect <verdict>', 'what the run must show: `held` (every invariant holds, the default) or `violation` (an invariant breaks, for demos and tests of the race)')
+      .option('--repeat <n>', `run the same settings n times, each on a fresh schema, and count the runs that violated each invariant, 1 to ${LIMITS.repeat}${byDefault(1)}`),
   ).action(async (scenario: string, options) => {
     const { runCommand } = await import('./run-command.js')
     exitCode = await runCommand(scenario, { ...options, param: options.param ?? [] }, secrets)
@@ -111,6 +117,37 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
     .action(async (scenario: string, options) => {
       const { explainCommand } = await import('./explain-command.js')
       exitCode = await explainCommand(scenario, options, secrets)
+    })
+
+  program
+    .command('verify')
+    .description("run every scenario × strategy × isolation level, each --repeat times, and check each strategy's declaration (safe or races) against what was measured")
+    .option('--db <url>', 'an engine to verify on, postgres://… or mysql://… (repeatable; default: an embedded PostgreSQL)', collect)
+    .option('--redis <url>', `Redis for strategies that need it (default: ${DEFAULTS.redis} if it answers)`)
+    .option('--scenarios <names>', 'comma-separated scenarios to verify (default: every built-in one)', splitList)
+    .option('--strategies <names>', 'comma-separated strategies to verify (default: each scenario\'s every one)', splitList)
+    .option('--repeat <n>', `runs per cell, 1 to ${LIMITS.repeat}${byDefault(DEFAULTS.verifyRepeat)}`)
+    .option('-w, --workers <n>', `concurrent workers per run, 1 to ${LIMITS.workers}${byDefault(DEFAULTS.workers)}`)
+    .option('-n, --iterations <n>', `operations per worker per run, 1 to ${LIMITS.iterations}${byDefault(DEFAULTS.verifyIterations)}`)
+    .option('--think <time>', `pause between check and act, ${timeHint(TIME_OPTIONS.think)}${byDefault(formatDuration(DEFAULTS.thinkMs))}`)
+    .option('--timeout <time>', `lock and statement timeout on every connection, ${timeHint(TIME_OPTIONS.timeout)}${byDefault(formatDuration(DEFAULTS.timeoutMs))}`)
+    .option('--seed <n>', `seed for key choice, the same for every run, 0 to ${LIMITS.seed}${byDefault('random, printed')}`)
+    .option('--json', 'print the matrix as JSON (the same as --reporter json)')
+    .option('--reporter <name[=file]>', `how to report the matrix: ${REPORTER_NAMES.join(', ')}; to a file with =FILE, else stdout (repeatable; default: table)`, collect)
+    .option('--debug', 'log diagnostics and stack traces to stderr')
+    .action(async (options) => {
+      const { verifyCommand } = await import('./verify-command.js')
+      exitCode = await verifyCommand(options, secrets)
+    })
+
+  program
+    .command('init')
+    .description('write a commented starter scenario (TypeScript) and its SQL into the current folder, ready to run')
+    .argument('[name]', 'the scenario\'s name, also its file names', 'my-scenario')
+    .option('--force', 'overwrite files that exist')
+    .action(async (name: string, options: { force?: boolean }) => {
+      const { initCommand } = await import('./init-command.js')
+      exitCode = await initCommand(name, options)
     })
 
   program
