@@ -67,14 +67,15 @@ export async function runProgram(argv: readonly string[], secrets: readonly stri
       .command('run')
       .description('run a scenario with one strategy and check its invariants')
       .argument('<scenario>', 'a built-in scenario (see `racebench list`) or a path to a scenario file')
-      .option('-s, --strategy <name>', "the strategy to run (default: the scenario's first, `none`)")
-      .option('--threshold <expr>', 'fail (exit 8) unless a metric meets this, k6-style: p99<50ms, conflict_rate<5%, ops_per_s>500, errors==0 (repeatable)', collect)
-      .option('--expect <verdict>', 'what the run must show: `held` (every invariant holds, the default) or `violation` (an invariant breaks, for demos and tests of the race)')
-      .option('--repeat <n>', `run the same settings n times, each on a fresh schema, and count the runs that violated each invariant, 1 to ${LIMITS.repeat}${byDefault(1)}`),
-  ).action(async (scenario: string, options) => {
-    const { runCommand } = await import('./run-command.js')
-    exitCode = await runCommand(scenario, { ...options, param: options.param ?? [] }, secrets)
-  })
+      .option('-s, --strategy <name>', "the strategy to run (default: the scenario's first, `none`)"),
+  )
+    .option('--threshold <expr>', 'fail (exit 8) unless a metric meets this, k6-style: p99<50ms, conflict_rate<5%, ops_per_s>500, errors==0 (repeatable)', collect)
+    .option('--expect <verdict>', 'what the run must show: `held` (every invariant holds, the default) or `violation` (an invariant breaks, for demos and tests of the race)')
+    .option('--repeat <n>', `run the same settings n times, each on a fresh schema, and count the runs that violated each invariant, 1 to ${LIMITS.repeat}${byDefault(1)}`)
+    .action(async (scenario: string, options) => {
+      const { runCommand } = await import('./run-command.js')
+      exitCode = await runCommand(scenario, { ...options, param: options.param ?? [] }, secrets)
+    })
 
   addRunOptions(
     program

@@ -41,8 +41,8 @@ describe.skipIf(!postgres.available)(`thresholds, --expect and --repeat (${postg
   })
 
   it('--expect violation passes only when an invariant broke, in every run', async () => {
-    // The defaults are tuned so that `none` double-books on every run (test/integration/double-booking).
-    const raced = await runCli(['run', 'double-booking', '--db', PG_URL, '--expect', 'violation', '--repeat', '2', '--json'])
+    // One slot for four workers: `none` double-books it on every run (test/integration/double-booking).
+    const raced = await runCli(['run', 'double-booking', '--db', PG_URL, '-p', 'rooms=1', '-p', 'nights=1', '-w', '4', '-n', '3', '--expect', 'violation', '--repeat', '2', '--json'])
     expect(raced.code).toBe(0)
     const report = JSON.parse(raced.stdout)
     expect(report).toMatchObject({ scenario: 'double-booking', strategy: 'none', repeat: 2, expected: 'violation' })
