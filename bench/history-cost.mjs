@@ -242,8 +242,10 @@ try {
     for (let round = 1; round <= rounds; round++) {
       for (const workload of workloads) {
         const order = round % 2 ? modes : [...modes].reverse()
-        for (const [index, mode] of order.entries()) {
-          const bareFirst = (round + index) % 2 === 1
+        for (const mode of order) {
+          // By the mode's own place, not its place in this round's order (which flips too): each mode's
+          // pair then has the bare loop first in every other round.
+          const bareFirst = (round + modes.indexOf(mode)) % 2 === 1
           say(`round ${round}: ${workload}, ${mode}, ${bareFirst ? 'bare first' : 'racebench first'}... `)
           let bare, racebench
           if (bareFirst) {
