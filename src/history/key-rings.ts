@@ -29,6 +29,8 @@ interface OpenOperation {
   iteration: number
   key: string
   keyValue: unknown
+  /** What the rings file it under: the key itself when it is a number or a string (a Map finds those without hashing a new string), else its shown form. */
+  mapKey: unknown
   start: number
   /** Its events so far are the first `count`; the slots past it are empty. */
   readonly events: (OperationEvent | undefined)[]
@@ -73,7 +75,7 @@ export class KeyRings implements HistorySink {
   readonly #maxEvents: number
   /** By worker number. */
   readonly #open: (OpenOperation | undefined)[] = []
-  readonly #keys = new Map<string, KeyState>()
+  readonly #keys = new Map<unknown, KeyState>()
   #kept = 0
   /** Operations on keys first seen after the cap was reached. */
   #untracked = 0
@@ -90,12 +92,14 @@ export class KeyRings implements HistorySink {
     if (worker === undefined) return
     if (event.type === 'invoke') {
       let open = this.#open[worker]
-      if (!open) this.#open[worker] = open = { active: false, iteration: 0, key: '', keyValue: undefined, start: 0, events: [], count: 0, truncated: false }
+      if (!open) this.#open[worker] = open = { active: false, iteration: 0, key: '', keyValue: undefined, mapKey: undefined, start: 0, events: [], count: 0, truncated: false }
       release(open)
       open.active = true
       open.iteration = event.iteration
       open.key = event.key
       open.keyValue = event.keyValue
+      const value = event.keyValue
+      open.mapKey = typeof value === 'number' || typeof value === 'string' ? value : event.key
       open.start = event.t
       open.truncated = false
       return
@@ -136,13 +140,13 @@ export class KeyRings implements HistorySink {
   }
 
   #file(open: OpenOperation, completion: CompletionEvent): void {
-    let state = this.#keys.get(open.key)
+    let state = this.#keys.get(open.mapKey)
     if (!state) {
       if (this.#kept >= this.#maxOperations) {
         this.#untracked++
         return
       }
-      this.#keys.set(open.key, (state = { keyValue: open.keyValue, firsts: undefined, firstCount: 0, recent: undefined, recentCount: 0, next: 0, dropped: 0 }))
+      this.#keys.set(open.mapKey, (state = { keyValue: open.keyValue, firsts: undefined, firstCount: 0, recent: undefined, recentCount: 0, next: 0, dropped: 0 }))
     }
     // Every kept operation counts against the cap, the first ones too: it is what bounds memory.
     if (acknowledged(completion.type) && state.firstCount < this.#firsts && this.#kept < this.#maxOperations) {
@@ -218,6 +222,7 @@ function release(open: OpenOperation): void {
   for (let i = 0; i < open.count; i++) open.events[i] = undefined
   open.count = 0
   open.keyValue = undefined
+  open.mapKey = undefined
 }
 
 function acknowledged(outcome: Outcome | undefined): boolean {
