@@ -1,42 +1,7 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, withAdvisoryLock, withRedisLock, acknowledgedVerdict, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
-
-const params = { rooms: 5, nights: 5 }
-type Slot = { readonly room: number; readonly night: number }
-type Ctx = StrategyContext<typeof params, Slot>
-
-/**
- * A lock taken inside a REPEATABLE READ transaction protects nothing in PostgreSQL: the snapshot is
- * taken when the locking statement starts, before the lock is granted, so the check that follows
- * cannot see the booking the previous lock holder committed (measured: 16 bookings for one slot).
- * InnoDB differs: a locking read (FOR UPDATE) does not fix the snapshot, the first plain SELECT after
- * it does, and MySQL's GET_LOCK is taken before the transaction starts; both stay safe there.
- */
-const safeUnlessPostgresRepeatableRead = ({ dialect, isolation }: StrategyEnvironment) =>
-  dialect === 'postgres' && isolation === 'repeatable-read' ? 'unsafe' : 'safe'
-
-const SLOT_TAKEN = `SELECT 1 FROM bookings WHERE room_id = $1 AND night = $2 AND status = 'active' LIMIT 1`
-const BOOK = `INSERT INTO bookings (room_id, night, guest) VALUES ($1, $2, $3)`
-
-async function slotTaken({ db, key }: Ctx): Promise<boolean> {
-  return (await db.query(SLOT_TAKEN, [key.room, key.night])).rowCount > 0
-}
-
-async function book({ db, key, worker, iteration }: Ctx): Promise<void> {
-  await db.query(BOOK, [key.room, key.night, `guest-${worker}-${iteration}`])
-}
-
-/** The slot as one number, 0-based: lock keys. */
-function slotNumber({ key, params }: Ctx): number {
-  return (key.room - 1) * params.nights + (key.night - 1)
-}
-
-/** The naive handler every strategy builds on: check the slot is free, pause, book it. */
-async function checkThenBook(ctx: Ctx): Promise<'ok' | 'rejected'> {
-  if (await slotTaken(ctx)) return 'rejected'
-  await ctx.think()
-  await book(ctx)
-  return 'ok'
-}
+import { defineScenario, Conflict, type StrategyOutcome, withAdvisoryLock, withRedisLock, acknowledgedVerdict, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { addOneActiveBookingPerSlotIndex, book, checkThenBook, LOCK_ROOM, params, safeUnlessPostgresRepeatableRead, slotNumber, slotTaken, type Slot } from './double-booking/bookings.js'
+import { sendAndResend } from './double-booking/idempotency-key.js'
+import { lockOutsideTransaction, longHeldLock } from './double-booking/anti-patterns.js'
 
 export default defineScenario({
   name: 'double-booking',
@@ -47,7 +12,11 @@ export default defineScenario({
     'The check and the act must be made atomic: by a lock, a version check, a constraint, or serializable isolation.',
   schema: 'double-booking.sql',
   params,
-  validate: (p) => [...wholeNumberIn('rooms', p.rooms, 1, 10_000), ...wholeNumberIn('nights', p.nights, 1, 10_000)],
+  validate: (p) => [
+    ...wholeNumberIn('rooms', p.rooms, 1, 10_000),
+    ...wholeNumberIn('nights', p.nights, 1, 10_000),
+    ...wholeNumberIn('callMs', p.callMs, 0, 60_000),
+  ],
   pickKey: (rng, p): Slot => ({ room: 1 + rng.int(p.rooms), night: 1 + rng.int(p.nights) }),
   // `room 2 night 3`; a partial slot shows only what it names (`room 2`).
   showKey: ({ room, night }) => [room === undefined ? '' : `room ${room}`, night === undefined ? '' : `night ${night}`].filter(Boolean).join(' '),
@@ -67,7 +36,7 @@ export default defineScenario({
       ownsTransaction: true,
       run: (ctx) =>
         ctx.transaction(async () => {
-          await ctx.lockWait(() => ctx.db.query('SELECT id FROM rooms WHERE id = $1 FOR UPDATE', [ctx.key.room]))
+          await ctx.lockWait(() => ctx.db.query(LOCK_ROOM, [ctx.key.room]))
           return checkThenBook(ctx)
         }),
     },
@@ -92,18 +61,7 @@ export default defineScenario({
     unique: {
       summary: 'A partial unique index on active bookings per slot: the second insert fails with a duplicate key (a conflict).',
       expect: 'safe',
-      prepare: async ({ db, dialect }) => {
-        if (dialect === 'postgres') {
-          await db.query(`CREATE UNIQUE INDEX bookings_one_active_per_slot ON bookings (room_id, night) WHERE status = 'active'`)
-        } else {
-          // MySQL has no partial indexes: a generated column that is NULL unless the booking is active,
-          // and a unique index over it (a unique index allows any number of NULLs).
-          await db.query(
-            `ALTER TABLE bookings ADD COLUMN active_room_id INT AS (CASE WHEN status = 'active' THEN room_id END) STORED,
-             ADD UNIQUE INDEX bookings_one_active_per_slot (active_room_id, night)`,
-          )
-        }
-      },
+      prepare: addOneActiveBookingPerSlotIndex,
       run: checkThenBook,
     },
     serializable: {
@@ -129,6 +87,26 @@ export default defineScenario({
       ownsTransaction: true,
       run: (ctx) => withRedisLock(ctx, `slot:${slotNumber(ctx)}`, () => ctx.transaction(() => checkThenBook(ctx))),
     },
+    'idempotency-key': {
+      summary: "Each request is re-sent under the same key: claim it, book (a unique index guards the slot), store the answer; the copy gets it.",
+      expect: 'safe',
+      ownsTransaction: true,
+      prepare: addOneActiveBookingPerSlotIndex,
+      run: sendAndResend,
+    },
+    'lock-outside-transaction': {
+      summary: "Anti-pattern: SELECT … FOR UPDATE the room in autocommit, so the lock is gone before the check and the insert.",
+      // It opens no transaction, whatever --isolation says: every statement commits, and its lock ends, on its own.
+      expect: 'unsafe',
+      ownsTransaction: true,
+      run: lockOutsideTransaction,
+    },
+    'long-held-lock': {
+      summary: 'Anti-pattern: pessimistic plus an external call (--param callMs) made while the room stays locked: safe, but slow.',
+      expect: safeUnlessPostgresRepeatableRead,
+      ownsTransaction: true,
+      run: longHeldLock,
+    },
   },
 
   invariants: {
@@ -148,6 +126,7 @@ export default defineScenario({
       const broken = rows.map((r) => ({ key: { room: r.room_id, night: r.night }, detail: `${r.n} active bookings` }))
       return { held: false, detail: worst.join('; ') + more, broken }
     },
+    // A request is its guest (`guest-3-17`): a copy of it that booked again shows here.
     'active bookings = ok outcomes': async ({ db, outcomes }) => {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*) AS n FROM bookings WHERE status = 'active'`)
       return acknowledgedVerdict(rows[0]?.n ?? 0, outcomes, { found: 'active bookings', lost: 'acknowledged bookings lost' })

@@ -19,6 +19,18 @@ CREATE TABLE bookings (
   INDEX bookings_slot (room_id, night)
 ) ENGINE = InnoDB;
 
+-- The idempotency-key strategy's stored answers, one per booking request (its key is the request's
+-- guest, `guest-<worker>-<iteration>`). Set in the same transaction as the claim, so a committed key
+-- always has its answer. No foreign key to rooms: its shared lock would only add lock waits.
+CREATE TABLE idempotency_keys (
+  request_key VARCHAR(100) PRIMARY KEY,
+  room_id     INT NOT NULL,
+  night       INT NOT NULL,
+  outcome     VARCHAR(10) CHECK (outcome IN ('ok', 'rejected')),
+  response    VARCHAR(200),
+  created_at  TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+) ENGINE = InnoDB;
+
 -- No generate_series here: count 1..rooms with a cross join of digits (up to 10,000 rooms).
 CREATE TEMPORARY TABLE digits (d INT NOT NULL);
 INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);

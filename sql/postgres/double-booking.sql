@@ -20,3 +20,15 @@ CREATE TABLE bookings (
 CREATE INDEX bookings_slot ON bookings (room_id, night);
 
 INSERT INTO rooms (id) SELECT generate_series(1, {{rooms}});
+
+-- The idempotency-key strategy's stored answers, one per booking request (its key is the request's
+-- guest, `guest-<worker>-<iteration>`). Set in the same transaction as the claim, so a committed key
+-- always has its answer.
+CREATE TABLE idempotency_keys (
+  request_key text    PRIMARY KEY,
+  room_id     integer NOT NULL,
+  night       integer NOT NULL,
+  outcome     text CHECK (outcome IN ('ok', 'rejected')),
+  response    text,
+  created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);

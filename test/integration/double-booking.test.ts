@@ -77,6 +77,40 @@ for (const db of TARGETS) {
       }
     })
 
+    it('lock-outside-transaction double-books: its FOR UPDATE lock ends with its own autocommit statement', async () => {
+      const result = await oneSlot('lock-outside-transaction', { iterations: 3 })
+      expect(result.expect).toBe('unsafe')
+      expect(result.violations).toBeGreaterThan(0)
+      expect(result.invariants.find((i) => i.name === 'no double booking')?.held).toBe(false)
+      // The lock was taken: the statement waited for it or got it, and let go at once.
+      expect(result.locks?.acquired).toBe(16 * 3)
+    })
+
+    it('long-held-lock holds, with --param callMs held inside the lock; other strategies take the param and ignore it', async () => {
+      const result = await oneSlot('long-held-lock', { iterations: 2, params: { rooms: 1, nights: 1, callMs: 5 } })
+      expect(result.expect).toBe('safe')
+      expect(result.invariants.filter((i) => !i.held)).toEqual([])
+      expect(result.outcomes.ok).toBe(1)
+      expect(result.outcomes.ok + result.outcomes.rejected).toBe(16 * 2)
+      const unique = await oneSlot('unique', { iterations: 2, params: { rooms: 1, nights: 1, callMs: 5 } })
+      expect(unique.invariants.filter((i) => !i.held)).toEqual([])
+    })
+
+    it('idempotency-key re-sends every request: the copy gets the stored answer, one booking per request, none per slot twice', async () => {
+      const result = await oneSlot('idempotency-key', { iterations: 3 })
+      expect(result.expect).toBe('safe')
+      expect(result.invariants.filter((i) => !i.held)).toEqual([])
+      expect(result.outcomes.ok).toBe(1)
+      expect(result.outcomes.ok + result.outcomes.rejected).toBe(16 * 3)
+      // The first copy of a request ran; every second copy was answered from the store.
+      expect(result.observations['stored response replayed']?.count).toBe(16 * 3)
+      expect(result.observations['stored response replayed']?.samples[0]).toMatch(/^request guest-\d+-\d+ was answered from its stored response: room 1 night 1 (booked for guest-\d+-\d+|is already booked)$/)
+    })
+
+    it('rejects a callMs out of range in one line', async () => {
+      await expect(oneSlot('long-held-lock', { params: { rooms: 1, nights: 1, callMs: -1 } })).rejects.toThrow(/callMs/)
+    })
+
     it('the same seed draws the same keys', async () => {
       const run = () => runScenario({ scenario: 'double-booking', strategy: 'unique', db: db.url, workers: 1, iterations: 40, seed: 7, think: 0 })
       const [a, b] = [await run(), await run()]
