@@ -3,6 +3,8 @@ import { answerOnceUnderKey, storedAnswer } from './double-payment/idempotency-k
 import { accountOf, checkThenPay, lockJobAndAccounts, optimisticPayment, params, readJob, type Ctx, type PaymentRequest } from './double-payment/payments.js'
 import { runSaga, SAGA_STEPS } from './double-payment/saga.js'
 import { balancesByLedger, offTheLedger, overdrawn } from './double-payment/ledger.js'
+import { lockInRequestOrder, payUnderLocks } from './double-payment/unordered.js'
+import { appendPayment, everyLedgerSumsToItsBalance } from './double-payment/event-log.js'
 
 /**
  * The naive handler, wrapped in one transaction by --isolation, is saved wherever the engine refuses
@@ -106,6 +108,14 @@ export default defineScenario({
           return checkThenPay(ctx, job)
         }),
     },
+    'pessimistic-unordered': {
+      summary: 'As pessimistic, but the two accounts locked in the order the request names them, with a pause between: crossing payments deadlock and are retried.',
+      // Safe like pessimistic: it checks only rows it has locked. A deadlock rolls one payment back
+      // whole, and ctx.retry runs it again (errorsByClass.deadlock, retries). See unordered.ts.
+      expect: 'safe',
+      ownsTransaction: true,
+      run: (ctx) => ctx.retry(() => ctx.transaction(async () => payUnderLocks(ctx, await lockInRequestOrder(ctx)))),
+    },
     optimistic: {
       summary: "Read the job and the client's version, check, then pay if the job is still open and the version unchanged; else retry.",
       expect: 'safe',
@@ -135,6 +145,14 @@ export default defineScenario({
         await ctx.think()
         return runSaga(ctx, job)
       },
+    },
+    'event-log': {
+      summary: "Read the client's ledger, check, pause, then append debit and credit at the next versions (UNIQUE account, version); a stale version is retried.",
+      // Safe: the append at the version read fails if anything was appended since. The same
+      // transaction keeps the balances, the job and the payments as the ledger's projection.
+      expect: 'safe',
+      ownsTransaction: true,
+      run: (ctx) => ctx.retry(() => appendPayment(ctx)),
     },
     'redis-lock': {
       summary: "A Redis lease lock on the paying client (SET NX PX, compare-and-delete), then check and pay, committed inside it.",
@@ -176,6 +194,7 @@ export default defineScenario({
       const more = negative.length > 3 ? ` (${negative.length} accounts overdrawn in all)` : ''
       return { held: false, detail: worst.join('; ') + more, broken: overdrawn(await balancesByLedger(db)) }
     },
+    'every ledger sums to its balance': everyLedgerSumsToItsBalance,
     'every saga completed or fully compensated': async ({ db }) => {
       const { rows } = await db.query<SagaRow>('SELECT id, request_id, job_id, status, steps_done, steps_undone FROM sagas ORDER BY id')
       if (rows.length === 0) return { held: true, detail: 'no saga was run (only the saga strategy runs them)' }

@@ -26,7 +26,7 @@ type JobRow = { client_id: number; contractor_id: number; amount: number; status
 
 const JOB = 'SELECT client_id, contractor_id, amount, status FROM jobs WHERE id = $1'
 export const LOCK_JOB = `${JOB} FOR UPDATE`
-const LOCK_ACCOUNT = 'SELECT id FROM accounts WHERE id = $1 FOR UPDATE'
+export const LOCK_ACCOUNT = 'SELECT id FROM accounts WHERE id = $1 FOR UPDATE'
 const ACCOUNT = 'SELECT balance, version FROM accounts WHERE id = $1'
 export const DEBIT = 'UPDATE accounts SET balance = balance - $2, version = version + 1 WHERE id = $1'
 export const CREDIT = 'UPDATE accounts SET balance = balance + $2, version = version + 1 WHERE id = $1'

@@ -57,6 +57,21 @@ CREATE TABLE sagas (
   failure      VARCHAR(200)
 ) ENGINE = InnoDB;
 
+-- The event-log strategy's ledger: an append-only stream of entries per account, its balance the
+-- entries' sum. A writer appends at the version after the last one it read: UNIQUE (account_id,
+-- version) refuses a second entry at that version, so a stale read cannot be acted on. No foreign
+-- keys, so an append takes no lock on the accounts it names.
+CREATE TABLE account_entries (
+  id         BIGINT AUTO_INCREMENT PRIMARY KEY,
+  account_id INT NOT NULL,
+  version    INT NOT NULL,
+  amount     INT NOT NULL,
+  -- Null on the opening entry.
+  job_id     INT,
+  request_id INT,
+  CONSTRAINT account_entries_version UNIQUE (account_id, version)
+) ENGINE = InnoDB;
+
 -- No generate_series here: count 1..10,000 with a cross join of digits.
 CREATE TEMPORARY TABLE digits (d INT NOT NULL);
 INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9);
@@ -74,6 +89,9 @@ INSERT INTO accounts (id, kind, balance, opening_balance)
 INSERT INTO jobs (id, client_id, contractor_id, amount)
   SELECT n, 1 + (n - 1) % {{clients}}, {{clients}} + 1 + (n - 1) % {{contractors}}, {{price}}
   FROM numbers WHERE n <= {{jobs}};
+
+-- Every account's ledger opens with its opening balance, at version 0.
+INSERT INTO account_entries (account_id, version, amount) SELECT id, 0, opening_balance FROM accounts;
 
 DROP TEMPORARY TABLE numbers;
 DROP TEMPORARY TABLE digits;

@@ -55,6 +55,21 @@ CREATE TABLE sagas (
   failure      text
 );
 
+-- The event-log strategy's ledger: an append-only stream of entries per account, its balance the
+-- entries' sum. A writer appends at the version after the last one it read: UNIQUE (account_id,
+-- version) refuses a second entry at that version, so a stale read cannot be acted on. No foreign
+-- keys, so an append takes no lock on the accounts it names.
+CREATE TABLE account_entries (
+  id         bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id integer NOT NULL,
+  version    integer NOT NULL,
+  amount     integer NOT NULL,
+  -- Null on the opening entry.
+  job_id     integer,
+  request_id integer,
+  CONSTRAINT account_entries_version UNIQUE (account_id, version)
+);
+
 -- Clients are accounts 1..clients and start with {{funds}}; contractors follow them and start with 0.
 INSERT INTO accounts (id, kind, balance, opening_balance)
   SELECT n, 'client', {{funds}}, {{funds}} FROM generate_series(1, {{clients}}) AS n;
@@ -65,3 +80,6 @@ INSERT INTO accounts (id, kind, balance, opening_balance)
 INSERT INTO jobs (id, client_id, contractor_id, amount)
   SELECT n, 1 + (n - 1) % {{clients}}, {{clients}} + 1 + (n - 1) % {{contractors}}, {{price}}
   FROM generate_series(1, {{jobs}}) AS n;
+
+-- Every account's ledger opens with its opening balance, at version 0.
+INSERT INTO account_entries (account_id, version, amount) SELECT id, 0, opening_balance FROM accounts;

@@ -15,9 +15,11 @@ export function renderComparison(comparison: Comparison, style: ChalkInstance): 
   const results = comparison.strategies.map((s) => s.result)
   // error and unknown columns only when some strategy had them: most comparisons have none.
   const extra = (['error', 'unknown'] as const).filter((outcome) => results.some((r) => r.outcomes[outcome] > 0))
+  // Deadlocks (retried, so not outcomes) only when some strategy met one: what sets lock ordering apart.
+  const deadlocks = results.some((r) => r.errorsByClass.deadlock > 0) ? ['deadlocks'] : []
   const table = new Table({
-    head: ['strategy', 'expect', 'isolation', 'ok', 'rejected', 'conflict', ...extra, 'retries', 'ops/s', 'vs fastest ✔', 'p50 ms', 'p99 ms', 'invariants'],
-    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', ...extra.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'right', 'left'],
+    head: ['strategy', 'expect', 'isolation', 'ok', 'rejected', 'conflict', ...extra, 'retries', ...deadlocks, 'ops/s', 'vs fastest ✔', 'p50 ms', 'p99 ms', 'invariants'],
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', ...extra.map(() => 'right' as const), 'right', ...deadlocks.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left'],
     ...tableLook(style),
   })
   for (const { strategy, result: r, held, relativeThroughput } of comparison.strategies) {
@@ -30,6 +32,7 @@ export function renderComparison(comparison: Comparison, style: ChalkInstance): 
       r.outcomes.conflict,
       ...extra.map((outcome) => r.outcomes[outcome]),
       r.retries,
+      ...deadlocks.map(() => r.errorsByClass.deadlock),
       r.opsPerSec.toFixed(1),
       relativeThroughput === null ? '–' : `${relativeThroughput.toFixed(2)}×`,
       r.latencyMs.p50.toFixed(2),
