@@ -116,6 +116,16 @@ const CASES: readonly Case[] = [
       'every saga completed or fully compensated': { key: /^job \d+ request \d+$/, detail: /^saga \S+ for job \d+ /, operationKey: true },
     },
   },
+  {
+    scenario: 'hold-confirm-release',
+    safe: 'unique',
+    alwaysBroken: 'at most one HELD or CONFIRMED hold per slot',
+    shapes: {
+      'at most one HELD or CONFIRMED hold per slot': { key: /^room \d+ night \d+$/, detail: /^\d+ HELD or CONFIRMED holds$/, operationKey: true, severity: numberIn() },
+      'no hold confirmed after it expired': { key: /^room \d+ night \d+$/, detail: /^guest-\d+-\d+'s hold confirmed [\d.]+ ms after it expired( \(it had been marked EXPIRED\))?$/, operationKey: true, severity: numberIn(/confirmed ([\d.]+) ms/) },
+      'no hold left HELD past its expiry': { key: /^room \d+ night \d+$/, detail: /^guest-\d+-\d+'s hold left HELD past its expiry$/, operationKey: true },
+    },
+  },
 ]
 
 /** Every key the scenario's `pickKey` draws with its default params (their key spaces are small). */
@@ -158,7 +168,7 @@ function expectTimelineOfRace(scenario: string, result: RunResult): void {
   expect(timeline).toMatch(new RegExp(`^how it happened on ${trace!.key} \\(`))
   for (const line of timeline.trimEnd().split('\n')) expect(cellWidth(line), line).toBeLessThanOrEqual(80)
   expect(timeline).toContain(`final state of ${trace!.key}: ${trace!.detail}`)
-  if (['double-booking', 'lost-update', 'position-sync'].includes(scenario)) expect(timeline, timeline).toMatch(/⇒ workers .* (both|all) read before/)
+  if (['double-booking', 'lost-update', 'position-sync', 'hold-confirm-release'].includes(scenario)) expect(timeline, timeline).toMatch(/⇒ workers .* (both|all) read before/)
 }
 
 describe('showKey of the built-in scenarios', () => {
