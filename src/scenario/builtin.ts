@@ -7,6 +7,8 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, () => Promise<ScenarioMo
   'double-booking': () => import('../../scenarios/double-booking.js'),
   'double-payment': () => import('../../scenarios/double-payment.js'),
   'duplicate-chunk-insert': () => import('../../scenarios/duplicate-chunk-insert.js'),
+  'hold-confirm-release': () => import('../../scenarios/hold-confirm-release.js'),
   'lost-update': () => import('../../scenarios/lost-update.js'),
   'position-sync': () => import('../../scenarios/position-sync.js'),
+  'status-transition': () => import('../../scenarios/status-transition.js'),
 }
