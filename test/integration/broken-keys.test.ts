@@ -168,7 +168,7 @@ function expectTimelineOfRace(scenario: string, result: RunResult): void {
   expect(timeline).toMatch(new RegExp(`^how it happened on ${trace!.key} \\(`))
   for (const line of timeline.trimEnd().split('\n')) expect(cellWidth(line), line).toBeLessThanOrEqual(80)
   expect(timeline).toContain(`final state of ${trace!.key}: ${trace!.detail}`)
-  if (['double-booking', 'lost-update', 'position-sync', 'hold-confirm-release'].includes(scenario)) expect(timeline, timeline).toMatch(/⇒ workers .* (both|all) read before/)
+  if (['double-booking', 'lost-update', 'position-sync'].includes(scenario)) expect(timeline, timeline).toMatch(/⇒ workers .* (both|all) read before/)
 }
 
 describe('showKey of the built-in scenarios', () => {
