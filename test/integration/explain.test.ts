@@ -6,6 +6,7 @@ import type { ScheduleLine } from '../../src/schedule/drive.js'
 import { explainRun, type ExplainResult } from '../../src/schedule/explain-run.js'
 import type { ScheduledResult } from '../../src/schedule/scheduled-run.js'
 import { runCli } from '../support/cli.js'
+import { swimlane } from '../support/swimlane.js'
 import { probeRedis, REDIS_URL, sqlTargets } from '../support/services.js'
 
 const TARGETS = await sqlTargets()
@@ -29,20 +30,6 @@ function showsWhatStopsIt(lines: readonly ScheduleLine[], run: ScheduledResult):
   // A lease lock not won: `SET … NX` answered nil, and the worker tries again.
   const notWon = lines.some((line) => line.kind === 'step' && line.point.lock === false && line.answer?.redis?.startsWith('SET ') === true && line.answer.rows === 0)
   return waited || failed || notWon || run.outcomes.some((outcome) => outcome.outcome !== 'ok')
-}
-
-/** A timeline's rows: each one's lane (named on its `┌` row, found by the column of its marker) and its text from the marker on. */
-function swimlane(text: string): { lane: string; cell: string }[] {
-  const rows = text.split('\n')
-  const heads = rows.flatMap((row) => {
-    const head = /^(.*?)┌ (\S+)$/.exec(row)
-    return head ? [{ column: head[1]!.length, name: head[2]! }] : []
-  })
-  return rows.flatMap((row) => {
-    const marked = /^(.*?)([┌├└] .*)$/.exec(row)
-    const head = marked && heads.find((h) => h.column === marked[1]!.length)
-    return head ? [{ lane: head.name, cell: marked[2]! }] : []
-  })
 }
 
 const dialectOf = (db: (typeof TARGETS)[number]) => (db.name === 'postgres' ? 'postgres' : 'mysql')

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
+import { swimlane } from '../support/swimlane.js'
 import { sqlTargets } from '../support/services.js'
 
 /** The built CLI (`npm test` builds first) on the spec files of test/fixtures/specs. */
@@ -12,20 +13,6 @@ async function namespacesOf(db: (typeof TARGETS)[number], slug: string): Promise
   return db.name === 'postgres'
     ? db.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'racebench_${slug}_%'`)
     : db.query(`SHOW DATABASES LIKE 'racebench_${slug}_%'`)
-}
-
-/** A timeline's rows: each one's lane (named on its `┌` row, found by the column of its marker) and its text from the marker on. */
-function swimlane(text: string): { lane: string; cell: string }[] {
-  const rows = text.split('\n')
-  const heads = rows.flatMap((row) => {
-    const head = /^(.*?)┌ (\S+)$/.exec(row)
-    return head ? [{ column: head[1]!.length, name: head[2]! }] : []
-  })
-  return rows.flatMap((row) => {
-    const marked = /^(.*?)([┌├└] .*)$/.exec(row)
-    const head = marked && heads.find((h) => h.column === marked[1]!.length)
-    return head ? [{ lane: head.name, cell: marked[2]! }] : []
-  })
 }
 
 for (const db of TARGETS) {
