@@ -22,11 +22,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import kvScenario, { SCHEMA_FILE, settle, WORKLOADS } from './kv-scenario.mjs'
+import kvScenario, { bareNodePgLoop, SCHEMA_FILE, settle, WORKLOADS } from './kv-scenario.mjs'
 import { loadAverage, median, openWindow } from './machine-load.mjs'
 import { historyFacts, peakRssOfRun } from './peak-rss.mjs'
 
@@ -132,37 +131,8 @@ async function runBare(workload, seconds) {
     await db.query(schemaSql)
     await settle(db)
   })
-  const sql = WORKLOADS[workload]
-  const conns = []
-  try {
-    for (let i = 0; i < clients; i++) {
-      const client = new pg.Client({ connectionString: benchUrl.href, application_name: 'racebench-bench-bare' })
-      conns.push(client)
-      await client.connect()
-    }
-    let ops = 0
-    let errors = 0
-    const window = openWindow(BENCH_DB)
-    const startedAt = performance.now()
-    const deadline = startedAt + seconds * 1_000
-    await Promise.all(
-      conns.map(async (client) => {
-        while (performance.now() < deadline) {
-          const k = 1 + Math.floor(Math.random() * rows)
-          try {
-            await client.query({ name: `bench_${workload}`, text: sql, values: [k] })
-          } catch {
-            errors++
-          }
-          ops++
-        }
-      }),
-    )
-    const elapsedMs = performance.now() - startedAt
-    return { opsPerSec: (ops * 1_000) / elapsedMs, ops, errors, ...window.close() }
-  } finally {
-    await Promise.all(conns.map((client) => client.end().catch(() => {})))
-  }
+  const run = await bareNodePgLoop({ url: benchUrl.href, appName: 'racebench-bench-bare', clients, workload, rows, seconds, openWindow: () => openWindow(BENCH_DB) })
+  return { opsPerSec: (run.ops * 1_000) / run.elapsedMs, ops: run.ops, errors: run.errors, ...run.window }
 }
 
 /** racebench's runScenario on the same workload, with or without a history file. */

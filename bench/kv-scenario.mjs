@@ -5,7 +5,9 @@
 // Each operation is one autocommit statement on one row of a table of `rows` keys (bench/sql/kv.sql),
 // the same statements pgbench-compare.mjs gives pgbench and the bare node-postgres loop.
 
+import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 
 /** The statement of each workload, by strategy name. */
 export const WORKLOADS = {
@@ -20,6 +22,50 @@ export async function settle(db) {
   await db.query('VACUUM ANALYZE kv')
   // Superuser or pg_checkpoint only; without it the runs are just noisier.
   await db.query('CHECKPOINT').catch(() => {})
+}
+
+/**
+ * The bare node-postgres loop racebench is measured against: `clients` connections, each sending the
+ * workload's statement as a named (prepared) statement on a random key, one at a time, until `seconds`
+ * are up. `openWindow()` is called once every client is connected and closed as the loop ends. With
+ * `timeEach`, every call is timed too (pgbench-compare reports a mean latency); without, the loop does
+ * no more than a plain loop would (history-cost's reference).
+ */
+export async function bareNodePgLoop({ url, appName, clients, workload, rows, seconds, openWindow, timeEach = false }) {
+  const sql = WORKLOADS[workload]
+  const conns = []
+  try {
+    for (let i = 0; i < clients; i++) {
+      const client = new pg.Client({ connectionString: url, application_name: appName })
+      conns.push(client)
+      await client.connect()
+    }
+    let ops = 0
+    let errors = 0
+    let latencySum = 0
+    const window = openWindow()
+    const startedAt = performance.now()
+    const deadline = startedAt + seconds * 1_000
+    await Promise.all(
+      conns.map(async (client) => {
+        while (performance.now() < deadline) {
+          const k = 1 + Math.floor(Math.random() * rows)
+          const t = timeEach ? performance.now() : 0
+          try {
+            await client.query({ name: `bench_${workload}`, text: sql, values: [k] })
+          } catch {
+            errors++
+          }
+          if (timeEach) latencySum += performance.now() - t
+          ops++
+        }
+      }),
+    )
+    const elapsedMs = performance.now() - startedAt
+    return { ops, errors, latencySum, elapsedMs, window: window.close() }
+  } finally {
+    await Promise.all(conns.map((client) => client.end().catch(() => {})))
+  }
 }
 
 export default {

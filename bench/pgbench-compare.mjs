@@ -27,10 +27,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { parseArgs, promisify } from 'node:util'
 import pg from 'pg'
-import kvScenario, { SCHEMA_FILE, settle, WORKLOADS } from './kv-scenario.mjs'
+import kvScenario, { bareNodePgLoop, SCHEMA_FILE, settle, WORKLOADS } from './kv-scenario.mjs'
 import { busyPercent, machineTicks, median, openWindow as openMachineWindow } from './machine-load.mjs'
 
 const run = promisify(execFile)
@@ -206,41 +205,9 @@ function childrenCpuUs(stderr) {
 
 async function runNodePg(workload, seconds = durationS) {
   await withBenchDb(freshTable)
-  const sql = WORKLOADS[workload]
-  const conns = []
-  try {
-    for (let i = 0; i < clients; i++) {
-      const client = new pg.Client({ connectionString: benchUrl.href, application_name: 'racebench-bench-node-pg' })
-      conns.push(client)
-      await client.connect()
-    }
-    let ops = 0
-    let errors = 0
-    let latencySum = 0
-    const window = openWindow()
-    const startedAt = performance.now()
-    const deadline = startedAt + seconds * 1_000
-    await Promise.all(
-      conns.map(async (client) => {
-        while (performance.now() < deadline) {
-          const k = 1 + Math.floor(Math.random() * rows)
-          const t = performance.now()
-          try {
-            await client.query({ name: `bench_${workload}`, text: sql, values: [k] })
-          } catch {
-            errors++
-          }
-          latencySum += performance.now() - t
-          ops++
-        }
-      }),
-    )
-    const elapsed = performance.now() - startedAt
-    const { cpu, machineBusy, otherPct, forks } = window.close()
-    return { opsPerSec: (ops * 1_000) / elapsed, meanMs: latencySum / ops, ops, errors, clientCpuUs: cpu, machineBusy, otherPct, forks }
-  } finally {
-    await Promise.all(conns.map((client) => client.end().catch(() => {})))
-  }
+  const run = await bareNodePgLoop({ url: benchUrl.href, appName: 'racebench-bench-node-pg', clients, workload, rows, seconds, openWindow, timeEach: true })
+  const { cpu, machineBusy, otherPct, forks } = run.window
+  return { opsPerSec: (run.ops * 1_000) / run.elapsedMs, meanMs: run.latencySum / run.ops, ops: run.ops, errors: run.errors, clientCpuUs: cpu, machineBusy, otherPct, forks }
 }
 
 async function runRacebench(workload) {
