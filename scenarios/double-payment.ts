@@ -1,4 +1,4 @@
-import { defineScenario, type StrategyEnvironment, withRedisLock, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, safeWhenStaleWritesFail, withRedisLock, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { answerOnceUnderKey, storedAnswer } from './double-payment/idempotency-key.js'
 import { accountOf, checkThenPay, lockJobAndAccounts, optimisticPayment, params, readJob, type Ctx, type PaymentRequest } from './double-payment/payments.js'
 import { runSaga, SAGA_STEPS } from './double-payment/saga.js'
@@ -14,8 +14,7 @@ import { appendPayment, everyLedgerSumsToItsBalance } from './double-payment/eve
  * shared locks and the two payments deadlock; at REPEATABLE READ its UPDATE acts on the latest row
  * whatever the snapshot, and jobs are paid twice (measured 10 of 10 runs).
  */
-const safeWhereTheEngineRefusesTheSecondUpdate = ({ dialect, isolation, oneTransaction }: StrategyEnvironment) =>
-  oneTransaction && (isolation === 'serializable' || (dialect === 'postgres' && isolation === 'repeatable-read')) ? 'safe' : 'unsafe'
+const safeWhereTheEngineRefusesTheSecondUpdate = safeWhenStaleWritesFail
 
 /** The Redis lock's name: the paying client, since every payment of a job debits its client. */
 async function clientLock(ctx: Ctx): Promise<string> {

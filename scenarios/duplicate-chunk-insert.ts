@@ -1,4 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, Conflict, type StrategyContext, safeWhenStaleWritesFail, type StrategyOutcome, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { describeWrongChunks, partiallyReadKeys, wrongChunks } from './duplicate-chunk-insert/verdicts.js'
 
 const params = { documents: 10, chunks: 5, readers: 2 }
@@ -23,8 +23,7 @@ interface DocumentState {
  * the second worker wait and then see COMPLETED, or deadlock.
  * `none` under --isolation is the same: the runner then wraps its whole operation in one transaction.
  */
-const safeOnlyWhenSecondWriterFails = ({ dialect, isolation, oneTransaction }: StrategyEnvironment) =>
-  oneTransaction && (isolation === 'serializable' || (dialect === 'postgres' && isolation === 'repeatable-read')) ? 'safe' : 'unsafe'
+const safeOnlyWhenSecondWriterFails = safeWhenStaleWritesFail
 
 /** The status and the chunk count in one statement, so they come from one snapshot. */
 const READ_DOCUMENT = `SELECT status, version, (SELECT count(*) FROM chunks WHERE document_id = $1) AS chunks FROM documents WHERE id = $1`
@@ -43,10 +42,8 @@ const PICK_COMPLETED = `SELECT d.id, (SELECT count(*) FROM chunks c WHERE c.docu
  * duplicated. INSERT IGNORE would also turn other errors into warnings (a missing document, a text
  * too long); none can happen here, the document exists and the text is short.
  */
-function insertChunkIfAbsent({ dialect }: Ctx): string {
-  return dialect === 'postgres'
-    ? `INSERT INTO chunks (document_id, chunk_index, content) VALUES ($1, $2, $3) ON CONFLICT (document_id, chunk_index) DO NOTHING`
-    : `INSERT IGNORE INTO chunks (document_id, chunk_index, content) VALUES ($1, $2, $3)`
+function insertChunkIfAbsent({ engine }: Ctx): string {
+  return engine.insertSkippingDuplicate(INSERT_CHUNK, { columns: ['document_id', 'chunk_index'] })
 }
 
 async function readDocument({ db, key }: Ctx): Promise<DocumentState> {

@@ -1,4 +1,4 @@
-import { defineScenario, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, withRedisLock, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, type StrategyContext, type StrategyOutcome, unsafeWhenSnapshotPrecedesLocks, withRedisLock, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { noConfirmAfterExpiry, noHoldLeftHeld, oneLiveHoldPerSlot } from './hold-confirm-release/invariants.js'
 import { statements } from './hold-confirm-release/statements.js'
 
@@ -13,8 +13,7 @@ type Slot = { readonly room: number; readonly night: number }
 type Ctx = StrategyContext<Params, Slot>
 
 /** As in double-booking: in PostgreSQL's REPEATABLE READ the snapshot predates the room lock, so the check misses the previous holder's hold. */
-const safeUnlessPostgresRepeatableRead = ({ dialect, isolation }: StrategyEnvironment) =>
-  dialect === 'postgres' && isolation === 'repeatable-read' ? 'unsafe' : 'safe'
+const safeUnlessPostgresRepeatableRead = unsafeWhenSnapshotPrecedesLocks
 
 const guestOf = ({ worker, iteration }: Ctx) => `guest-${worker}-${iteration}`
 
@@ -29,12 +28,12 @@ const isSlow = (ctx: Ctx) => habit(ctx) >= 100 - ctx.params.slowPercent
 
 /** Marks the slot's expired holds EXPIRED (one statement): an expired hold must not keep the slot taken. */
 async function expireStaleOnSlot(ctx: Ctx): Promise<void> {
-  await ctx.db.query(statements(ctx.dialect).expireStaleOnSlot, [ctx.key.room, ctx.key.night])
+  await ctx.db.query(statements(ctx.engine).expireStaleOnSlot, [ctx.key.room, ctx.key.night])
 }
 
 /** Check the slot is free, pause, hold it: true when this guest now holds the slot. */
 async function checkThenHold(ctx: Ctx): Promise<boolean> {
-  const sql = statements(ctx.dialect)
+  const sql = statements(ctx.engine)
   const { room, night } = ctx.key
   if ((await ctx.db.query(sql.slotTaken, [room, night])).rowCount > 0) return false
   await ctx.think()
@@ -55,13 +54,13 @@ async function expireThenHold(ctx: Ctx): Promise<boolean> {
 
 /** `none`'s confirm: sets CONFIRMED whatever the hold became meanwhile. */
 async function confirmBlindly(ctx: Ctx): Promise<boolean> {
-  await ctx.db.query(statements(ctx.dialect).confirmBlindly, [guestOf(ctx)])
+  await ctx.db.query(statements(ctx.engine).confirmBlindly, [guestOf(ctx)])
   return true
 }
 
 /** HELD → CONFIRMED only while unexpired; refused, the guest marks its own expired hold EXPIRED. */
 async function confirmIfStillHeld(ctx: Ctx): Promise<boolean> {
-  const sql = statements(ctx.dialect)
+  const sql = statements(ctx.engine)
   if ((await ctx.db.query(sql.confirmIfStillHeld, [guestOf(ctx)])).rowCount > 0) return true
   await ctx.db.query(sql.expireOwnHold, [guestOf(ctx)])
   return false
@@ -79,7 +78,7 @@ async function guest(ctx: Ctx, hold: (ctx: Ctx) => Promise<boolean>, confirm: (c
     await sleep(ctx.params.holdMs)
   }
   if (cancels(ctx)) {
-    await ctx.db.query(statements(ctx.dialect).cancel, [guestOf(ctx)])
+    await ctx.db.query(statements(ctx.engine).cancel, [guestOf(ctx)])
     return 'ok'
   }
   return (await confirm(ctx)) ? 'ok' : 'rejected'
@@ -117,9 +116,9 @@ export default defineScenario({
   readers: {
     summary: 'The expirer: every `sweepMs`, marks every HELD hold past its expiry EXPIRED, by the database clock.',
     count: (p) => p.expirers,
-    read: async ({ db, dialect, params: p }) => {
+    read: async ({ db, engine, params: p }) => {
       await sleep(p.sweepMs)
-      const sql = statements(dialect)
+      const sql = statements(engine)
       await db.query(sql.startPass)
       await db.query(sql.sweep)
       await db.query(sql.finishPass)
@@ -144,7 +143,7 @@ export default defineScenario({
           ctx,
           () =>
             ctx.transaction(async () => {
-              await ctx.lockWait(() => ctx.db.query(statements(ctx.dialect).lockRoom, [ctx.key.room]))
+              await ctx.lockWait(() => ctx.db.query(statements(ctx.engine).lockRoom, [ctx.key.room]))
               await expireStaleOnSlot(ctx)
               return checkThenHold(ctx)
             }),
@@ -154,17 +153,8 @@ export default defineScenario({
     unique: {
       summary: 'A unique index on HELD/CONFIRMED holds per slot (partial on PostgreSQL, a generated column on MySQL); the conditional confirm.',
       expect: 'safe',
-      prepare: async ({ db, dialect }) => {
-        if (dialect === 'postgres') {
-          await db.query(`CREATE UNIQUE INDEX holds_one_live_per_slot ON holds (room_id, night) WHERE status IN ('HELD', 'CONFIRMED')`)
-        } else {
-          // MySQL has no partial indexes: a generated column that is NULL unless the hold is live, and a
-          // unique index over it (a unique index allows any number of NULLs).
-          await db.query(
-            `ALTER TABLE holds ADD COLUMN live_room_id INT AS (CASE WHEN status IN ('HELD', 'CONFIRMED') THEN room_id END) STORED,
-             ADD UNIQUE INDEX holds_one_live_per_slot (live_room_id, night)`,
-          )
-        }
+      prepare: async ({ db, engine }) => {
+        await db.query(engine.uniqueWhere({ table: 'holds', index: 'holds_one_live_per_slot', columns: ['room_id', 'night'], where: `status IN ('HELD', 'CONFIRMED')` }))
       },
       ownsTransaction: true,
       run: (ctx) => guest(ctx, expireThenHold, confirmIfStillHeld),

@@ -1,4 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, withRedisLock, compareWithAcknowledged, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, Conflict, type StrategyContext, safeWhenStaleWritesFail, withRedisLock, compareWithAcknowledged, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 
 const params = { products: 10, stock: 100 }
 type Ctx = StrategyContext<typeof params, number>
@@ -18,8 +18,7 @@ type ProductRow = Product & { readonly id: number }
  * too, with error 1020 (measured with it on: 0 lost, 149 conflicts), which an expectation that knows
  * only the dialect and the level cannot tell.
  */
-const unsafeUnlessStaleWritesFail = ({ dialect, isolation, oneTransaction }: StrategyEnvironment) =>
-  oneTransaction && (isolation === 'serializable' || (dialect === 'postgres' && isolation === 'repeatable-read')) ? 'safe' : 'unsafe'
+const unsafeUnlessStaleWritesFail = safeWhenStaleWritesFail
 
 const READ = 'SELECT stock, version FROM products WHERE id = $1'
 const WRITE_BACK = 'UPDATE products SET stock = $2, version = version + 1 WHERE id = $1'

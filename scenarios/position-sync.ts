@@ -1,4 +1,4 @@
-import { defineScenario, type PrepareContext, type StrategyContext, type StrategyEnvironment, type StrategyOutcome, classifyError, acknowledgedVerdict, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, type PrepareContext, type StrategyContext, safeWhenMissingRowsGuarded, type StrategyOutcome, classifyError, acknowledgedVerdict, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 
 const params = { bots: 3, symbols: 4, sides: 2 }
 type P = typeof params
@@ -36,19 +36,15 @@ const ALREADY_OPEN = 'rejected'
  *   and the race is back (measured: 16 positions from `pessimistic`, races in 20 runs of 20 from
  *   `conditional-insert`).
  */
-const safeWhereTheMissingRowIsGuarded = ({ dialect, isolation }: StrategyEnvironment) =>
-  (dialect === 'postgres' ? isolation === 'serializable' : isolation !== 'read-committed') ? 'safe' : 'unsafe'
+const safeWhereTheMissingRowIsGuarded = safeWhenMissingRowsGuarded
 
 const FIND_OPEN = `SELECT id FROM positions WHERE bot_id = $1 AND market_id = $2 AND side = $3 AND status = 'open' LIMIT 1`
 const OPEN = `INSERT INTO positions (bot_id, market_id, side, opened_by) VALUES ($1, $2, $3, $4)`
 // One statement checks and inserts; without a unique key, whether that is atomic is up to the engine.
 const OPEN_IF_NONE = `INSERT INTO positions (bot_id, market_id, side, opened_by) SELECT $1, $2, $3, $4
   WHERE NOT EXISTS (SELECT 1 FROM positions WHERE bot_id = $1 AND market_id = $2 AND side = $3 AND status = 'open')`
-const UPSERT = {
-  // With a conflict target, so that only a second open position is skipped, not any other unique error.
-  postgres: `${OPEN} ON CONFLICT (bot_id, market_id, side) WHERE status = 'open' DO NOTHING`,
-  mysql: `${OPEN} ON DUPLICATE KEY UPDATE id = id`,
-} as const
+/** The key of open positions: unique per (bot, symbol, side) among open ones, so a bot reopens its closed ones. */
+const OPEN_KEY = { table: 'positions', index: 'positions_one_open', columns: ['bot_id', 'market_id', 'side'], where: `status = 'open'` } as const
 const OPENED_BY_ME = `SELECT id FROM positions WHERE bot_id = $1 AND market_id = $2 AND side = $3 AND status = 'open' AND opened_by = $4`
 
 /** Which job this worker plays: the two that open positions, half the workers each. */
@@ -75,8 +71,8 @@ async function insertUnlessOpen(ctx: Ctx): Promise<StrategyOutcome> {
 }
 
 async function upsertPosition(ctx: Ctx): Promise<StrategyOutcome> {
-  const { rowCount } = await ctx.db.query(UPSERT[ctx.dialect], newPosition(ctx))
-  if (ctx.dialect === 'postgres') return rowCount === 1 ? 'ok' : ALREADY_OPEN
+  const { rowCount } = await ctx.db.query(ctx.engine.upsertKeepingExisting(OPEN, { ...OPEN_KEY, idColumn: 'id' }), newPosition(ctx))
+  if (!ctx.engine.countsMatchedRows) return rowCount === 1 ? 'ok' : ALREADY_OPEN
   // mysql2 connects with CLIENT_FOUND_ROWS, so a row "updated" to itself counts as affected: 1 row
   // whether this job inserted or the other job's position was there (measured). Only a look tells.
   return (await ctx.db.query(OPENED_BY_ME, newPosition(ctx))).rowCount === 1 ? 'ok' : ALREADY_OPEN
@@ -142,17 +138,8 @@ function checkThenOpen(open: Step, find = FIND_OPEN): Step {
 }
 
 /** At most one open position per (bot, symbol, side), and only open ones: a bot reopens its closed ones. */
-async function addOpenPositionKey({ db, dialect }: PrepareContext<P>): Promise<void> {
-  if (dialect === 'postgres') {
-    await db.query(`CREATE UNIQUE INDEX positions_one_open ON positions (bot_id, market_id, side) WHERE status = 'open'`)
-  } else {
-    // MySQL has no partial indexes: a generated column that is NULL unless the position is open,
-    // and a unique index over it (a unique index allows any number of NULLs).
-    await db.query(
-      `ALTER TABLE positions ADD COLUMN open_bot_id INT AS (CASE WHEN status = 'open' THEN bot_id END) STORED,
-       ADD UNIQUE INDEX positions_one_open (open_bot_id, market_id, side)`,
-    )
-  }
+async function addOpenPositionKey({ db, engine }: PrepareContext<P>): Promise<void> {
+  await db.query(engine.uniqueWhere(OPEN_KEY))
 }
 
 async function countOpen(db: Session): Promise<number> {

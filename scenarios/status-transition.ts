@@ -1,4 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, type StrategyEnvironment, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, Conflict, type StrategyContext, safeWhenStaleWritesFail, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { finishedNeverChanges, onlyAllowedTransitions, processedOnce, readTrails, type Status } from './status-transition/invariants.js'
 
 const params = { documents: 5 }
@@ -24,8 +24,7 @@ function nextStep(ctx: Ctx, status: Status): Step | undefined {
  * refuses a write over a row changed since the read (as lost-update: PostgreSQL at REPEATABLE READ,
  * both engines at SERIALIZABLE, inside one transaction).
  */
-const unsafeUnlessStaleWritesFail = ({ dialect, isolation, oneTransaction }: StrategyEnvironment) =>
-  oneTransaction && (isolation === 'serializable' || (dialect === 'postgres' && isolation === 'repeatable-read')) ? 'safe' : 'unsafe'
+const unsafeUnlessStaleWritesFail = safeWhenStaleWritesFail
 
 const READ = 'SELECT status, version FROM documents WHERE id = $1'
 const SET = 'UPDATE documents SET status = $2, version = version + 1 WHERE id = $1'
@@ -39,7 +38,7 @@ const IF_VERSION = ' AND version = $3'
  */
 function updateWithAudit(ctx: Ctx, step: Step, guard: string, guardValue: string | number | undefined) {
   const extra = guardValue === undefined ? [] : [guardValue]
-  if (ctx.dialect === 'postgres') {
+  if (ctx.engine.writableCtes) {
     const sql =
       `WITH moved AS (${SET}${guard} RETURNING id) ` +
       `INSERT INTO status_audit (document_id, from_status, to_status, worker) SELECT id, $${3 + extra.length}, $2, $${4 + extra.length} FROM moved`

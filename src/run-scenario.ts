@@ -114,7 +114,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
     // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
     const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
-    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, isolation, oneTransaction })
+    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, engine: target.engine, nodes: 1, isolation, oneTransaction })
     historyFile?.start(
       historyHeader({
         scenario: scenario.name,
@@ -159,7 +159,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const seen = totals.history()
     const outcomes = { ...totals.outcomes }
     const calls = { watchdog, origin: loaded.origin, showKey }
-    const invariants = await onOwnConnection(target, watchdog, (db) => checkInvariants(scenario, { dialect: target.dialect, db, params, outcomes, history: seen }, calls))
+    const invariants = await onOwnConnection(target, watchdog, (db) => checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen }, calls))
     const completed = totals.completed
     const violations = invariants.filter((invariant) => !invariant.held).length
     historyFile?.finish({ type: 'end', outcomes, retries: totals.retries, durationMs: round(durationMs, 1), invariants, violations })
@@ -227,7 +227,7 @@ export async function prepareTarget(
   const prepare = strategy.prepare
   if (!prepare) return
   const site = `strategy '${strategyName}' prepare() in ${origin}`
-  const call = (own: Session) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, db, params }))
+  const call = (own: Session) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, params }))
   const prepared = on ? call(on) : onOwnConnection(target, watchdog, call)
   await prepared.catch((error: unknown) => {
     if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)

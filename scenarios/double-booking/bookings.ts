@@ -1,5 +1,5 @@
 // What every double-booking strategy builds on: the slot, its check, its booking, the naive handler.
-import type { StrategyContext, StrategyEnvironment, PrepareContext as AnyPrepareContext } from '../../src/scenario/building-blocks.js'
+import { unsafeWhenSnapshotPrecedesLocks, type StrategyContext, type PrepareContext as AnyPrepareContext } from '../../src/scenario/building-blocks.js'
 
 /** `callMs`: how long the external call of `long-held-lock` takes; no other strategy reads it. */
 export const params = { rooms: 5, nights: 5, callMs: 20 }
@@ -13,8 +13,7 @@ export type Ctx = StrategyContext<typeof params, Slot>
  * InnoDB differs: a locking read (FOR UPDATE) does not fix the snapshot, the first plain SELECT after
  * it does, and MySQL's GET_LOCK is taken before the transaction starts; both stay safe there.
  */
-export const safeUnlessPostgresRepeatableRead = ({ dialect, isolation }: StrategyEnvironment) =>
-  dialect === 'postgres' && isolation === 'repeatable-read' ? 'unsafe' : 'safe'
+export const safeUnlessPostgresRepeatableRead = unsafeWhenSnapshotPrecedesLocks
 
 const SLOT_TAKEN = `SELECT 1 FROM bookings WHERE room_id = $1 AND night = $2 AND status = 'active' LIMIT 1`
 const BOOK = `INSERT INTO bookings (room_id, night, guest) VALUES ($1, $2, $3)`
@@ -47,15 +46,6 @@ export async function checkThenBook(ctx: Ctx): Promise<'ok' | 'rejected'> {
 }
 
 /** At most one active booking per slot, enforced by the database: the `unique` strategy's guarantee. */
-export async function addOneActiveBookingPerSlotIndex({ db, dialect }: AnyPrepareContext<typeof params>): Promise<void> {
-  if (dialect === 'postgres') {
-    await db.query(`CREATE UNIQUE INDEX bookings_one_active_per_slot ON bookings (room_id, night) WHERE status = 'active'`)
-  } else {
-    // MySQL has no partial indexes: a generated column that is NULL unless the booking is active,
-    // and a unique index over it (a unique index allows any number of NULLs).
-    await db.query(
-      `ALTER TABLE bookings ADD COLUMN active_room_id INT AS (CASE WHEN status = 'active' THEN room_id END) STORED,
-       ADD UNIQUE INDEX bookings_one_active_per_slot (active_room_id, night)`,
-    )
-  }
+export async function addOneActiveBookingPerSlotIndex({ db, engine }: AnyPrepareContext<typeof params>): Promise<void> {
+  await db.query(engine.uniqueWhere({ table: 'bookings', index: 'bookings_one_active_per_slot', columns: ['room_id', 'night'], where: `status = 'active'` }))
 }

@@ -10,8 +10,8 @@ function summarise(lines: readonly string[], what: string): string {
 }
 
 /** At most one HELD-or-CONFIRMED hold per slot: two guests never both hold or own one room for one night. */
-export const oneLiveHoldPerSlot: Check = async ({ db, dialect }) => {
-  const { rows } = await db.query<{ room_id: number; night: number; n: number }>(statements(dialect).liveTwice)
+export const oneLiveHoldPerSlot: Check = async ({ db, engine }) => {
+  const { rows } = await db.query<{ room_id: number; night: number; n: number }>(statements(engine).liveTwice)
   if (rows.length === 0) return { held: true, detail: 'no slot has more than one HELD or CONFIRMED hold' }
   const lines = rows.map((r) => `room ${r.room_id} on night ${r.night} has ${r.n} HELD or CONFIRMED holds`)
   const broken = rows.map((r) => ({ key: { room: Number(r.room_id), night: Number(r.night) }, detail: `${r.n} HELD or CONFIRMED holds` }))
@@ -19,8 +19,8 @@ export const oneLiveHoldPerSlot: Check = async ({ db, dialect }) => {
 }
 
 /** No CONFIRMED hold whose confirm came at or after its expiry (`confirmed_at` and `expires_at` are both the server's clock). */
-export const noConfirmAfterExpiry: Check = async ({ db, dialect }) => {
-  const { rows } = await db.query<{ room_id: number; night: number; guest: string; late_ms: number | string; was_expired: number | string }>(statements(dialect).confirmedLate)
+export const noConfirmAfterExpiry: Check = async ({ db, engine }) => {
+  const { rows } = await db.query<{ room_id: number; night: number; guest: string; late_ms: number | string; was_expired: number | string }>(statements(engine).confirmedLate)
   if (rows.length === 0) return { held: true, detail: 'every CONFIRMED hold was confirmed before it expired' }
   const late = (r: (typeof rows)[number]) => `${Number(r.late_ms)} ms after it expired${Number(r.was_expired) ? ' (it had been marked EXPIRED)' : ''}`
   const lines = rows.map((r) => `${r.guest}'s hold on room ${r.room_id} night ${r.night} was confirmed ${late(r)}`)
@@ -35,8 +35,8 @@ export const noConfirmAfterExpiry: Check = async ({ db, dialect }) => {
  * between hold and confirm, late in the run) is nobody's fault yet, and sweeping here would hide an
  * expirer that misses holds.
  */
-export const noHoldLeftHeld: Check = async ({ db, dialect }) => {
-  const sql = statements(dialect)
+export const noHoldLeftHeld: Check = async ({ db, engine }) => {
+  const sql = statements(engine)
   const { rows } = await db.query<{ room_id: number; night: number; guest: string; overdue_ms: number | string }>(sql.leftHeld)
   const { rows: counts } = await db.query<{ status: string; n: number | string }>(sql.statusCounts)
   const { rows: passes } = await db.query<{ passes: number | string; swept: number | string }>(sql.passes)

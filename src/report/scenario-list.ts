@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk'
 import { expectationOf, expectationsOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from '../scenario/define-scenario.js'
 import { DIALECTS } from '../target/session.js'
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
+import { engineFor } from '../engines/engine-for.js'
 
 type AnyScenario = Scenario<Params, unknown>
 type AnyStrategy = Strategy<Params, unknown>
@@ -71,7 +72,7 @@ function describeScenario(scenario: AnyScenario, style: ChalkInstance): string {
  * it is the other way round: `unsafe at repeatable-read on postgres`.
  */
 function verdictOf(strategy: AnyStrategy): { expected: Expectation; caveat: string } {
-  const expected = expectationOf(strategy, { dialect: 'postgres', isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
+  const expected = expectationOf(strategy, { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
   const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
   return { expected, caveat: exceptions ? `${expected === 'safe' ? 'unsafe' : 'safe'} ${exceptions}` : '' }
 }

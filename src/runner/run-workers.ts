@@ -171,6 +171,7 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
   const current: CurrentOperation = { reader, iteration: 0 }
   const ctx = {
     dialect: input.target.dialect,
+    engine: input.target.engine,
     db: new TracedSession(session, history, current, watch),
     params,
     reader,

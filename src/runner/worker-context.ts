@@ -94,6 +94,7 @@ export function createWorkerContext(
   // One context per worker, updated in place: the hot path allocates no per-operation closures.
   const ctx: WorkerContext['ctx'] = {
     dialect: input.target.dialect,
+    engine: input.target.engine,
     db: traced(session),
     key: undefined,
     params,

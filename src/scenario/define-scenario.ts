@@ -1,8 +1,10 @@
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import type { Rng } from '../runner/rng.js'
 import { DIALECTS, type Dialect, type Session } from '../target/session.js'
+import { engineFor } from '../engines/engine-for.js'
 import type { OutcomeCounts } from '../history/outcome.js'
 import type { Redis } from 'ioredis'
+import type { Engine } from '../engines/engine.js'
 
 /** Contention knobs of a scenario, e.g. `{ rooms: 5, nights: 5 }`; overridden by `--param k=v`. */
 export type Params = Readonly<Record<string, number | string>>
@@ -16,6 +18,8 @@ export type Expectation = 'safe' | 'unsafe'
 /** Everything a strategy's `run` gets for one logical operation of one worker on one key. */
 export interface StrategyContext<P extends Params, K> {
   readonly dialect: Dialect
+  /** What the engine guarantees and the SQL that differs between engines: ask it instead of branching on `dialect`. */
+  readonly engine: Engine
   /** This worker's own connection. */
   readonly db: Session
   /** The key this operation works on, drawn by the scenario's `pickKey` from the seeded generator. */
@@ -70,6 +74,8 @@ export interface RedisContext {
 /** Everything a reader's `read` gets: its own connection, a seeded generator and the history. */
 export interface ReaderContext<P extends Params> {
   readonly dialect: Dialect
+  /** What the engine guarantees and the SQL that differs between engines: ask it instead of branching on `dialect`. */
+  readonly engine: Engine
   readonly db: Session
   readonly params: P
   /** 0-based reader number and this reader's 0-based read number. */
@@ -109,6 +115,8 @@ export interface History {
 /** What `prepare` gets: the run's schema already exists, with the scenario's tables and seed data. */
 export interface PrepareContext<P extends Params> {
   readonly dialect: Dialect
+  /** What the engine guarantees and the SQL that differs between engines: ask it instead of branching on `dialect`. */
+  readonly engine: Engine
   readonly db: Session
   readonly params: P
 }
@@ -116,6 +124,14 @@ export interface PrepareContext<P extends Params> {
 /** Where a strategy runs, for expectations that depend on it. */
 export interface StrategyEnvironment {
   readonly dialect: Dialect
+  /** The engine the strategy runs on: `engine.failsStaleWrites(isolation)` and the like. */
+  readonly engine: Engine
+  /**
+   * How many nodes of one cluster the workers are spread over (1 on a single server). With several
+   * nodes of an engine whose locks bind one node (`engine.locksAreNodeLocal`), a strategy marked
+   * `serverLocks` is unsafe whatever `expect` says.
+   */
+  readonly nodes: number
   /** The level its statements run at: the strategy's own, else --isolation, else the server's default. */
   readonly isolation: IsolationLevel
   /**
@@ -143,6 +159,13 @@ export interface Strategy<P extends Params, K> {
   readonly ownsTransaction?: boolean
   /** Services the strategy needs besides the database. */
   readonly requires?: readonly 'redis'[]
+  /**
+   * Set when the strategy's safety rests on locks the database server holds for a transaction or a
+   * session: `SELECT … FOR UPDATE`, advisory or named locks, SERIALIZABLE's locking reads, gap locks.
+   * Such locks bind one node of a multi-primary cluster (Galera): spread over several nodes, the
+   * strategy is unsafe, and `run` and `list` say so.
+   */
+  readonly serverLocks?: boolean
   /**
    * Engines on which the strategy makes no sense, each with the reason `list` shows and `run`
    * answers (exit 2), e.g. `{ mysql: 'MySQL has no partial unique index' }`.
@@ -189,6 +212,8 @@ export interface OfflineInvariantContext<P extends Params> {
 /** What an invariant checks: the final state (through `db`) and what the run acknowledged. */
 export interface InvariantContext<P extends Params> extends OfflineInvariantContext<P> {
   readonly dialect: Dialect
+  /** What the engine guarantees and the SQL that differs between engines: ask it instead of branching on `dialect`. */
+  readonly engine: Engine
   readonly db: Session
 }
 
@@ -247,15 +272,21 @@ export function expectationsOf(strategy: Pick<Strategy<Params, unknown>, 'expect
   return DIALECTS.flatMap((dialect) =>
     ISOLATION_LEVELS.map((level) => {
       // Listed per --isolation level, which makes every operation one transaction.
-      const env = { dialect, isolation: strategy.isolation ?? level, oneTransaction: true }
+      const env = { dialect, engine: engineFor(dialect), nodes: 1, isolation: strategy.isolation ?? level, oneTransaction: true }
       return { env, expect: expectationOf(strategy, env) }
     }),
   )
 }
 
-/** A strategy's expectation where it runs. */
-export function expectationOf(strategy: Pick<Strategy<Params, unknown>, 'expect'>, env: StrategyEnvironment): Expectation {
+/** A strategy's expectation where it runs: server locks spread over the nodes of a Galera cluster hold nothing. */
+export function expectationOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'serverLocks'>, env: StrategyEnvironment): Expectation {
+  if (strategy.serverLocks === true && locksSplitAcrossNodes(env)) return 'unsafe'
   return typeof strategy.expect === 'function' ? strategy.expect(env) : strategy.expect
+}
+
+/** Whether the workers run on several nodes whose locks do not see each other's. */
+export function locksSplitAcrossNodes(env: Pick<StrategyEnvironment, 'engine' | 'nodes'>): boolean {
+  return env.nodes > 1 && env.engine.locksAreNodeLocal
 }
 
 /**

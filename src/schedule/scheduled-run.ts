@@ -113,7 +113,7 @@ export class ScheduleBench {
       const seen = totals.history()
       const counts = { ...totals.outcomes }
       const showKey = this.#input.showKey as never
-      const invariants = await checkInvariants(loaded.scenario, { dialect: target.dialect, db: probe, params, outcomes: counts, history: seen }, { watchdog, origin: loaded.origin, showKey })
+      const invariants = await checkInvariants(loaded.scenario, { dialect: target.dialect, engine: target.engine, db: probe, params, outcomes: counts, history: seen }, { watchdog, origin: loaded.origin, showKey })
       const trace = explainTrace({ key: this.#input.showKey(this.#input.key as never), operations, invariants, lines, outcomes })
       return { order, outcomes, invariants, violations: invariants.filter((invariant) => !invariant.held).length, trace }
     } finally {

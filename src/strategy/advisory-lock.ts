@@ -10,19 +10,20 @@ import { Conflict, type Params, type StrategyContext } from '../scenario/define-
  * A lock not acquired within `--timeout` ends the operation as a conflict.
  */
 export async function withAdvisoryLock<T>(ctx: StrategyContext<Params, unknown>, key: number, fn: () => Promise<T>): Promise<T> {
-  if (ctx.dialect === 'postgres') {
+  const lock = ctx.engine.advisoryLock
+  if (lock.scope === 'transaction') {
     return ctx.transaction(async () => {
-      await ctx.lockWait(() => ctx.db.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [ctx.runId, key]))
+      await ctx.lockWait(() => ctx.db.query(lock.acquire, [ctx.runId, key]))
       return fn()
     })
   }
-  const name = `racebench_${ctx.runId}_${key}`
-  const { rows } = await ctx.lockWait(() => ctx.db.query<{ got: number | null }>('SELECT GET_LOCK($1, $2) AS got', [name, Math.ceil(ctx.timeoutMs / 1_000)]))
-  if (rows[0]?.got !== 1) throw new Conflict(`advisory lock ${name} not acquired within ${ctx.timeoutMs} ms`)
+  // A session lock is taken before the transaction and released after it, so it covers the commit.
+  const { rows } = await ctx.lockWait(() => ctx.db.query<{ got: number | null }>(lock.acquire, [ctx.runId, key, Math.ceil(ctx.timeoutMs / 1_000)]))
+  if (rows[0]?.got !== 1) throw new Conflict(`advisory lock racebench_${ctx.runId}_${key} not acquired within ${ctx.timeoutMs} ms`)
   try {
     return await ctx.transaction(fn)
   } finally {
-    const released = await ctx.db.query('SELECT RELEASE_LOCK($1)', [name]).then(
+    const released = await ctx.db.query(lock.release, [ctx.runId, key]).then(
       () => true,
       () => false,
     )

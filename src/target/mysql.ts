@@ -4,7 +4,9 @@ import { readMysqlCapacity } from './connection-capacity.js'
 import { MysqlSession } from './mysql-session.js'
 import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
-import type { Target, TargetOptions } from './target.js'
+import type { ClusterInfo, Target, TargetOptions } from './target.js'
+import type { Session } from './session.js'
+import { mysqlEngine } from '../engines/mysql/engine.js'
 
 /**
  * Connects to a MySQL or MariaDB server and creates the run's own database in it. Every session
@@ -61,10 +63,14 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
       const isolation = await admin
         .query<{ level: string }>('SELECT @@transaction_isolation AS level')
         .catch(() => admin.query<{ level: string }>('SELECT @@tx_isolation AS level'))
+      const cluster = mariadb ? await galeraOf(admin) : undefined
+      const name = mariadb ? 'MariaDB' : 'MySQL'
       return {
         server: mariadb ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
         defaultIsolation: (isolation.rows[0]?.level ?? 'REPEATABLE-READ').toLowerCase() as IsolationLevel,
         capacity: await readMysqlCapacity(admin),
+        engine: mysqlEngine({ name: cluster ? `${name} Galera` : name, galera: cluster !== undefined }),
+        cluster,
       }
     },
     async createNamespace(admin) {
@@ -74,4 +80,16 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
     dropNamespaceSql: `DROP DATABASE IF EXISTS \`${namespace}\``,
   }
   return openSqlTarget(url, namespace, engine, options)
+}
+
+/**
+ * The node's Galera cluster, when wsrep is on: MariaDB's packages ship the wsrep variables even without
+ * a cluster (`wsrep_on` OFF), so the variable's value decides, not its presence.
+ */
+async function galeraOf(admin: Session): Promise<ClusterInfo | undefined> {
+  const on = await admin.query<{ Value: string }>(`SHOW GLOBAL VARIABLES LIKE 'wsrep_on'`)
+  if (on.rows[0]?.Value !== 'ON') return undefined
+  const { rows } = await admin.query<{ Variable_name: string; Value: string }>(`SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size', 'wsrep_local_state_comment')`)
+  const status = new Map(rows.map((row) => [row.Variable_name, row.Value]))
+  return { kind: 'galera', size: Number(status.get('wsrep_cluster_size') ?? 0), state: status.get('wsrep_local_state_comment') ?? 'unknown' }
 }

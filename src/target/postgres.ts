@@ -5,6 +5,7 @@ import { PostgresSession } from './postgres-session.js'
 import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
 import type { Target, TargetOptions } from './target.js'
+import { postgresEngine } from '../engines/postgres/engine.js'
 
 /** count(*) is bigint: parse it as a number (exact below 2^53), as mysql2 does, so SQL stays portable. */
 const BIGINT_AS_NUMBER = {
@@ -80,6 +81,7 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
         server: `PostgreSQL ${settings.version.split(' ')[0]}`,
         defaultIsolation: settings.isolation.replace(/ /g, '-') as IsolationLevel,
         capacity: await readPostgresCapacity(admin),
+        engine: postgresEngine,
       }
     },
     async createNamespace(admin) {

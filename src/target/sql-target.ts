@@ -5,7 +5,8 @@ import { describeConnectError } from './connect-error.js'
 import { assertRunFits, type ConnectionCapacity } from './connection-capacity.js'
 import type { ServerAddress } from './server-address.js'
 import type { Dialect, Session } from './session.js'
-import type { Target, TargetOptions } from './target.js'
+import type { Engine } from '../engines/engine.js'
+import type { ClusterInfo, Target, TargetOptions } from './target.js'
 
 /** What differs between SQL engines; the run's lifecycle around it is the same for all. */
 export interface SqlEngine {
@@ -16,7 +17,7 @@ export interface SqlEngine {
   /** Opens a connection with every session timeout set; `setup` is the one that creates the namespace. */
   connect(role: 'setup' | 'worker'): Promise<Session>
   /** The server's version and default level, and how many more connections it accepts. */
-  describe(admin: Session): Promise<{ server: string; defaultIsolation: IsolationLevel; capacity: ConnectionCapacity }>
+  describe(admin: Session): Promise<{ server: string; defaultIsolation: IsolationLevel; capacity: ConnectionCapacity; engine: Engine; cluster?: ClusterInfo }>
   /** Creates the namespace and makes the setup connection work inside it. */
   createNamespace(admin: Session): Promise<void>
   /** The statement that drops the namespace: run at close, and told to the user if it fails. */
@@ -40,7 +41,7 @@ export async function openSqlTarget(
 
   const admin = await engine.connect('setup')
   try {
-    const { server, defaultIsolation, capacity } = await engine.describe(admin)
+    const { server, defaultIsolation, capacity, engine: facts, cluster } = await engine.describe(admin)
     // Before anything is created: a run that cannot fit says so now, not after thousands of connects.
     assertRunFits(capacity, { workers: options.workers, readers: options.readers ?? 0 }, engine.where)
     await engine.createNamespace(admin).catch((error: unknown) => {
@@ -49,6 +50,8 @@ export async function openSqlTarget(
     options.log(`created ${what} on ${engine.where.label}`)
     return {
       dialect: engine.dialect,
+      engine: facts,
+      cluster,
       server,
       url: maskUrl(url),
       embedded: embedded !== undefined,

@@ -1,4 +1,5 @@
 import type { IsolationLevel } from '../config.js'
+import type { Engine } from '../engines/engine.js'
 import type { Dialect, Session } from './session.js'
 
 /**
@@ -7,6 +8,10 @@ import type { Dialect, Session } from './session.js'
  */
 export interface Target {
   readonly dialect: Dialect
+  /** What scenarios may ask of the engine: its guarantees per isolation level, and the SQL that differs. */
+  readonly engine: Engine
+  /** Set when the server is a node of a multi-primary cluster (Galera). */
+  readonly cluster: ClusterInfo | undefined
   /** The real server and version, e.g. `PostgreSQL 15.19`. */
   readonly server: string
   /** The URL with its password masked: safe to print. */
@@ -25,6 +30,15 @@ export interface Target {
   runScript(sql: string): Promise<void>
   /** Drops the namespace (unless kept), closes the admin connection, stops an embedded server. */
   close(): Promise<void>
+}
+
+/** A node of a multi-primary cluster, as the node reports itself. */
+export interface ClusterInfo {
+  readonly kind: 'galera'
+  /** Nodes in the cluster (`wsrep_cluster_size`). */
+  readonly size: number
+  /** The node's state, e.g. `Synced` (`wsrep_local_state_comment`). */
+  readonly state: string
 }
 
 /** What every target needs to know from the run. */

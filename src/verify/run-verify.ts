@@ -13,6 +13,7 @@ import { judgeCell } from './judge-cell.js'
 import { needsRedis, planCells, type CellPlan } from './plan-cells.js'
 import type { Verification, VerifiedEngine, VerifyCell } from './verification.js'
 import { resolveVerify, type ResolvedVerify, type VerifyOptions } from './verify-options.js'
+import { engineFor } from '../engines/engine-for.js'
 
 export type { VerifyOptions } from './verify-options.js'
 
@@ -193,7 +194,7 @@ function skippedCell(cell: CellPlan, index: number, engine: VerifiedEngine): Ver
     isolation: isolation.replace(/-/g, ' '),
     server: engine.server,
     dialect: engine.dialect,
-    declared: expectationIn(strategy, site, { dialect: engine.dialect, isolation, oneTransaction }),
+    declared: expectationIn(strategy, site, { dialect: engine.dialect, engine: engineFor(engine.dialect), nodes: 1, isolation, oneTransaction }),
     runs: 0,
     violated: 0,
     untested: 0,

@@ -8,6 +8,7 @@ import type { ScheduledResult } from '../../src/schedule/scheduled-run.js'
 import { runCli } from '../support/cli.js'
 import { swimlane } from '../support/swimlane.js'
 import { probeRedis, REDIS_URL, sqlTargets } from '../support/services.js'
+import { engineFor } from '../../src/engines/engine-for.js'
 
 const TARGETS = await sqlTargets()
 const redis = await probeRedis()
@@ -48,7 +49,7 @@ describe.skipIf(available.length === 0)('explain --strategy, the canonical race'
             ([, strategy]) => !strategy.unsupportedOn?.[dialect] && (!strategy.requires?.includes('redis') || redis.available),
           )
           return strategies.map(async ([name, strategy]) => {
-            const env = { dialect, isolation: strategy.isolation ?? serverDefault(db), oneTransaction: strategy.ownsTransaction === true } as const
+            const env = { dialect, engine: engineFor(dialect), nodes: 1, isolation: strategy.isolation ?? serverDefault(db), oneTransaction: strategy.ownsTransaction === true } as const
             const expected = name === 'none' ? 'unsafe' : expectationOf(strategy, env)
             if (name !== 'none' && expected !== 'safe') return
             const lines: ScheduleLine[] = []
