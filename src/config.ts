@@ -72,8 +72,12 @@ export function timeRange(option: TimeOption): string {
 
 /** The generic knobs of a run, as the CLI or the API hands them over: strings or numbers. */
 export interface RunFlags {
-  db?: string | undefined
-  redis?: string | undefined
+  /** A database URL; several (or a comma list) spread the workers over the nodes of one cluster. */
+  db?: string | readonly string[] | undefined
+  /** A Redis URL; several (or a comma list) are the independent nodes of `redlock`. */
+  redis?: string | readonly string[] | undefined
+  /** Faults to inject during the workload (`--nemesis SPEC`, repeatable), e.g. `kill-connections:10%`. */
+  nemesis?: string | readonly string[] | undefined
   lockTtl?: number | string | undefined
   workers?: number | string | undefined
   iterations?: number | string | undefined
@@ -107,10 +111,19 @@ export function describeWork(workers: number, stop: StopCondition): string {
 
 /** A validated, frozen run configuration. Nothing downstream re-validates. */
 export interface RunConfig {
-  /** `undefined` means: start an embedded PostgreSQL. */
+  /** `undefined` means: start an embedded PostgreSQL. The first of `dbs`. */
   readonly db: string | undefined
-  /** `undefined` means: look at the default address, and only if a strategy needs Redis. */
+  /**
+   * Every database node given, in order (empty for the embedded server). Workers are spread round-robin
+   * over them; setup and invariants run on the first.
+   */
+  readonly dbs: readonly string[]
+  /** `undefined` means: look at the default address, and only if a strategy needs Redis. The first of `redises`. */
   readonly redis: string | undefined
+  /** Every Redis node given, in order (empty: the default address). */
+  readonly redises: readonly string[]
+  /** The faults to inject, as typed (parsed by src/nemesis/spec.ts when the run starts). */
+  readonly nemesis: readonly string[]
   /** TTL of lease locks (redis-lock). */
   readonly lockTtlMs: number
   readonly workers: number
@@ -171,13 +184,24 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     else problems.push(`--isolation '${flags.isolation}' is not one of: ${ISOLATION_LEVELS.join(', ')}`)
   }
 
-  const redisProblem = flags.redis === undefined ? undefined : redisUrlProblem(flags.redis)
-  if (redisProblem) problems.push(redisProblem)
+  const dbs = listOf(flags.db)
+  if (flags.db !== undefined && dbs.length === 0) problems.push('--db needs a database URL')
+  const schemes = new Set(dbs.map(schemeFamily))
+  if (schemes.size > 1) problems.push(`--db nodes must all be one engine (one cluster), got ${[...schemes].join(' and ')} URLs`)
+  const redises = listOf(flags.redis)
+  if (flags.redis !== undefined && redises.length === 0) problems.push('--redis needs a Redis URL')
+  for (const redis of redises) {
+    const redisProblem = redisUrlProblem(redis)
+    if (redisProblem) problems.push(redisProblem)
+  }
 
   if (problems.length > 0) throw new UsageError(problems.join('; '))
   return Object.freeze({
-    db: flags.db,
-    redis: flags.redis,
+    db: dbs[0],
+    dbs: Object.freeze(dbs),
+    redis: redises[0],
+    redises: Object.freeze(redises),
+    nemesis: Object.freeze(listOf(flags.nemesis, false)),
     lockTtlMs,
     workers,
     stop: Object.freeze(stop),
@@ -221,4 +245,28 @@ function parseTime(option: TimeOption, value: number | string | undefined, fallb
     return fallbackMs
   }
   return ms
+}
+
+/**
+ * A repeatable option's values, as given once, several times, or as comma lists (`--db a,b`). `split`
+ * off for values that may hold commas of their own.
+ */
+function listOf(value: string | readonly string[] | undefined, split = true): string[] {
+  if (value === undefined) return []
+  const values = typeof value === 'string' ? [value] : [...value]
+  // Only a comma before the next URL's scheme separates: a password may hold commas of its own.
+  return (split ? values.flatMap((one) => one.split(/,(?=\s*[a-z][a-z0-9+.-]*:\/\/)/i)) : values).map((one) => one.trim()).filter(Boolean)
+}
+
+/** The one server of a command that runs on one (a spec, `anomalies`); several are a usage error. */
+export function singleServer(db: string | readonly string[] | undefined, what: string): string | undefined {
+  const dbs = listOf(db)
+  if (dbs.length > 1) throw new UsageError(`${what} runs on one server; --db was given ${dbs.length} times`)
+  return dbs[0]
+}
+
+/** `postgres` for postgres:// and postgresql://, `mysql` for mysql:// and mariadb://: which nodes can be one cluster. */
+function schemeFamily(url: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? url
+  return scheme === 'postgresql' ? 'postgres' : scheme === 'mariadb' ? 'mysql' : scheme
 }

@@ -3,6 +3,7 @@ import type { ErrorCounts, Outcome, OutcomeCounts } from './history/outcome.js'
 import type { LatencySummary } from './metrics/latency.js'
 import type { Expectation, Observation, Params } from './scenario/define-scenario.js'
 import type { Dialect } from './target/session.js'
+import type { ClusterInfo } from './target/target.js'
 import type { Trace } from './history/trace.js'
 import type { TimeSeries } from './history/time-series.js'
 
@@ -26,7 +27,14 @@ export interface RunResult {
     /** The run's own schema, dropped after the run unless `kept`. */
     readonly schema: string
     readonly kept: boolean
+    /** Present when the (first) server is a node of a multi-primary cluster: Galera, its size and state. */
+    readonly cluster?: ClusterInfo
   }
+  /**
+   * Every `--db` node the workers were spread over (one entry on a single server): its server, how many
+   * workers ran there, their outcomes, and how many stopped early because the node could not be reached.
+   */
+  readonly nodes: readonly NodeResult[]
   readonly workers: number
   /** Operations per worker, or null when the run was bounded by `durationLimitMs`. */
   readonly iterations: number | null
@@ -76,4 +84,16 @@ export interface RunResult {
    * invariants may hold, but only because nothing happened; the CLI exits 7 unless `--allow-errors`.
    */
   readonly nothingTested: boolean
+}
+
+/** One `--db` node of a run. */
+export interface NodeResult {
+  /** Password masked. */
+  readonly url: string
+  readonly server: string
+  readonly cluster: ClusterInfo | null
+  readonly workers: number
+  readonly outcomes: OutcomeCounts
+  /** Workers whose connection to this node broke and could not be reopened: they stopped early. */
+  readonly stoppedWorkers: number
 }

@@ -22,7 +22,8 @@ import { whyNothingWasTested } from './check/nothing-tested.js'
 import { classifyError } from './target/classify.js'
 import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
 import { resolveRun, warnOnStderr, type ResolvedRun } from './scenario/resolve-run.js'
-import { openTarget } from './target/open-target.js'
+import { closeNodes, openNodes } from './target/open-nodes.js'
+import { NodeTotals, nodeOfWorker } from './history/node-totals.js'
 import { namespaceFor } from './target/namespace.js'
 import type { EmbeddedServer } from './target/embedded.js'
 import { randomInt } from 'node:crypto'
@@ -95,26 +96,31 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   // Readers need connections too: the embedded server is sized for them, and a given server must fit them.
   const readers = callScenarioCode(`readers.count() in ${loaded.origin}`, () => scenario.readers?.count(params) ?? 0)
   const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, readers: Number.isInteger(readers) ? readers : 0, log, warn }
-  const target = await openTarget(config.db, targetOptions, options.embedded).catch(async (error: unknown) => {
+  const nodes = await openNodes(config.dbs, targetOptions, options.embedded).catch(async (error: unknown) => {
     await redis?.close()
     throw error
   })
+  const target = nodes[0]!
   // Every call into scenario code from here on is bounded by time, and a signal stops them all.
   const watchdog = new Watchdog({ stallMs: stallBoundMs(config, target.dialect), signal: options.signal, interrupted: () => new InterruptedError() })
   try {
     events.emit('phase', `preparing schema ${target.namespace}`)
     await prepareTarget(target, watchdog, { schema, strategy, strategyName, origin: loaded.origin, params })
+    // The other nodes of a cluster get the schema by replication: wait until each has it.
+    await Promise.all(nodes.slice(1).map((node) => node.awaitNamespace()))
 
     const totals = new Totals()
     const rings = new KeyRings()
     const series = new TimeSeriesSink(config.intervalMs)
-    const history = new HistoryStream(historyFile ? [totals, rings, series, historyFile] : [totals, rings, series])
+    const nodeTotals = nodes.length > 1 ? new NodeTotals(nodes.length, nodeOfWorker(nodes.length)) : undefined
+    const sinks = [totals, rings, series, ...(nodeTotals ? [nodeTotals] : []), ...(historyFile ? [historyFile] : [])]
+    const history = new HistoryStream(sinks)
     const showKey = showKeyOf(scenario)
     const isolation = strategy.isolation ?? config.isolation ?? target.defaultIsolation
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
     // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
     const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
-    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, engine: target.engine, nodes: 1, isolation, oneTransaction })
+    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, engine: target.engine, nodes: nodes.length, isolation, oneTransaction })
     historyFile?.start(
       historyHeader({
         scenario: scenario.name,
@@ -134,7 +140,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     )
     // Named in full: off a terminal, this is the one line the CLI prints for the run.
     events.emit('phase', `running ${scenario.name} (${strategyName}) with ${describeWork(config.workers, config.stop)} on ${target.server}${target.embedded ? ' (embedded)' : ''}`)
-    const { durationMs, connectMs } = await runWorkers({
+    const { durationMs, connectMs, stoppedWorkers } = await runWorkers({
       scenario,
       origin: loaded.origin,
       strategyName,
@@ -142,6 +148,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       params,
       config,
       target,
+      nodes,
       redis,
       runId: randomInt(1, 2 ** 31 - 1),
       history,
@@ -159,7 +166,11 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const seen = totals.history()
     const outcomes = { ...totals.outcomes }
     const calls = { watchdog, origin: loaded.origin, showKey }
-    const invariants = await onOwnConnection(target, watchdog, (db) => checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen }, calls))
+    const invariants = await onOwnConnection(target, watchdog, async (db) => {
+      // On a cluster, the first node must first apply what the others committed.
+      await target.readCommittedEverywhere(db)
+      return checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen }, calls)
+    })
     const completed = totals.completed
     const violations = invariants.filter((invariant) => !invariant.held).length
     historyFile?.finish({ type: 'end', outcomes, retries: totals.retries, durationMs: round(durationMs, 1), invariants, violations })
@@ -175,7 +186,16 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
         embedded: target.embedded,
         schema: target.namespace,
         kept: config.keep && !target.embedded,
+        ...(target.cluster ? { cluster: target.cluster } : {}),
       },
+      nodes: nodes.map((node, index) => ({
+        url: node.url,
+        server: node.server,
+        cluster: node.cluster ?? null,
+        workers: workersOnNode(config.workers, nodes.length, index),
+        outcomes: nodeTotals ? { ...nodeTotals.outcomes[index]! } : { ...outcomes },
+        stoppedWorkers: stoppedWorkers.filter((worker) => worker % nodes.length === index).length,
+      })),
       workers: config.workers,
       iterations: 'iterations' in config.stop ? config.stop.iterations : null,
       durationLimitMs: 'durationMs' in config.stop ? config.stop.durationMs : null,
@@ -205,7 +225,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   } finally {
     watchdog.dispose()
     events.emit('phase', 'cleaning up')
-    await Promise.all([target.close(), redis?.close()])
+    await Promise.all([closeNodes(nodes), redis?.close()])
   }
 }
 
@@ -273,4 +293,9 @@ function lockStats(totals: Totals): RunResult['locks'] {
 function round(value: number, digits: number): number {
   const factor = 10 ** digits
   return Math.round(value * factor) / factor
+}
+
+/** How many of `workers` run on node `index` when spread round-robin over `nodes`. */
+function workersOnNode(workers: number, nodes: number, index: number): number {
+  return Math.floor(workers / nodes) + (index < workers % nodes ? 1 : 0)
 }

@@ -26,8 +26,9 @@ const timeHint = (option: TimeOption) => `${timeRange(option)}; a bare number is
 /** The options `run` and `compare` share: where to run, how hard, and how to report. */
 function addRunOptions(command: Command): Command {
   return command
-    .option('--db <url>', 'postgres://… or mysql://… (mariadb://…) user:password@host:port/database (default: an embedded PostgreSQL)')
-    .option('--redis <url>', `Redis for strategies that need it (default: ${DEFAULTS.redis} if it answers)`)
+    .option('--db <url>', 'postgres://… or mysql://… (mariadb://…) user:password@host:port/database; repeat it (or a comma list) for the nodes of one cluster, workers spread over them (default: an embedded PostgreSQL)', collect)
+    .option('--redis <url>', `Redis for strategies that need it; repeat it for redlock's independent nodes (default: ${DEFAULTS.redis} if it answers)`, collect)
+    .option('--nemesis <spec>', 'inject a fault during the run, e.g. kill-connections:10%, pause-redis:200ms, latency:20ms, reset, pause-worker:1500ms; KIND[:ARG][@EVERY] (repeatable; see the README)', collect)
     .option('--lock-ttl <time>', `lease time of Redis locks, ${timeHint(TIME_OPTIONS.lockTtl)}${byDefault(formatDuration(DEFAULTS.lockTtlMs))}`)
     .option('-w, --workers <n>', `concurrent workers, each on its own connection, 1 to ${LIMITS.workers}${byDefault(DEFAULTS.workers)}`)
     .option('-n, --iterations <n>', `operations per worker, 1 to ${LIMITS.iterations}${byDefault(DEFAULTS.iterations)}`)

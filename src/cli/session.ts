@@ -6,8 +6,9 @@ import { createRunEmitter } from '../runner/events.js'
 
 /** The options `run` and `compare` share, as commander hands them over. */
 export interface RunCommandOptions {
-  db?: string
-  redis?: string
+  db?: string[]
+  redis?: string[]
+  nemesis?: string[]
   lockTtl?: string
   workers?: string
   iterations?: string
@@ -69,6 +70,7 @@ export async function commandSession<T>(
       scenario,
       db: options.db,
       redis: options.redis,
+      nemesis: options.nemesis,
       lockTtl: options.lockTtl,
       workers: options.workers,
       iterations: options.iterations,

@@ -27,7 +27,7 @@ export interface VerifyCommandOptions {
  */
 export async function verifyCommand(options: VerifyCommandOptions, secrets: readonly string[]): Promise<number> {
   const targets = reportTargets(options)
-  const verification = await commandSession('verify', { ...options, db: undefined, param: [] }, secrets, (session) =>
+  const verification = await commandSession('verify', { ...options, db: undefined, redis: undefined, param: [] }, secrets, (session) =>
     verifyMatrix({
       dbs: options.db,
       redis: options.redis,

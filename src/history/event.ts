@@ -29,6 +29,8 @@ export interface InvokeEvent extends Actor {
   /** The key as `pickKey` drew it, for matching keys an invariant names. */
   readonly keyValue: unknown
   readonly attempt: number
+  /** The `--db` node (0-based) the worker's connection is on, when the run spreads over several. */
+  readonly node?: number
 }
 
 /** How an operation ended, `ms` after its invoke. Errors carry their class and the server's code. */
@@ -118,7 +120,26 @@ export interface ReadEvent extends Actor {
 
 export type OperationEvent = InvokeEvent | CompletionEvent | StepEvent | RetryEvent | LockEvent | ThinkEvent | NoteEvent | ReadEvent
 
-export type HistoryEvent = OperationEvent
+/**
+ * A fault the nemesis (`--nemesis`) injected, as Jepsen's nemesis process logs it: its start, its end
+ * (for faults that last), or a fault it could not inject. Not part of any operation: no worker, unless
+ * the fault was aimed at one (`pause-worker`).
+ */
+export interface NemesisEvent {
+  readonly t: number
+  readonly type: 'nemesis'
+  /** The fault's kind, e.g. `kill-connections`. */
+  readonly fault: string
+  readonly phase: 'start' | 'end' | 'fail'
+  /** What it did, e.g. `killed 1 of 8 connections`. */
+  readonly detail: string
+  /** The worker a `pause-worker` stalled. */
+  readonly worker?: number
+  /** The `--db` node it hit, for faults aimed at one. */
+  readonly node?: number
+}
+
+export type HistoryEvent = OperationEvent | NemesisEvent
 
 /** A consumer of the history: gets every event, in order, as the run goes. Must not throw. */
 export interface HistorySink {

@@ -1,8 +1,11 @@
 import type { InvariantResult } from '../check/check-invariants.js'
-import type { CompletionEvent, HistoryEvent, HistorySink, OperationEvent } from './event.js'
+import type { CompletionEvent, HistoryEvent, HistorySink, NemesisEvent, OperationEvent } from './event.js'
 import { isCompletion } from './event.js'
 import { keyMatches } from './keys.js'
 import type { Outcome } from './outcome.js'
+
+/** Faults kept for timelines: a nemesis fires a few times a second, so this spans minutes. */
+const MAX_FAULTS = 1_000
 import type { Trace, TracedOperation } from './trace.js'
 
 export interface KeyRingOptions {
@@ -77,6 +80,8 @@ export class KeyRings implements HistorySink {
   readonly #open: (OpenOperation | undefined)[] = []
   readonly #keys = new Map<unknown, KeyState>()
   #kept = 0
+  /** The nemesis's faults, the latest MAX_FAULTS of them: a timeline shows those that hit during its race. */
+  readonly #faults: NemesisEvent[] = []
   /** Operations on keys first seen after the cap was reached. */
   #untracked = 0
 
@@ -88,6 +93,7 @@ export class KeyRings implements HistorySink {
   }
 
   append(event: HistoryEvent): void {
+    if (event.type === 'nemesis') return this.#fault(event)
     const worker = event.worker
     if (worker === undefined) return
     if (event.type === 'invoke') {
@@ -133,10 +139,24 @@ export class KeyRings implements HistorySink {
         seen.add(broken.key)
         const { operations, dropped } = this.#operationsOn(broken.keyValue)
         const race = pickRace(operations)
-        if (race.length > 0) traces.push({ invariant: invariant.name, key: broken.key, detail: broken.detail, operations: race, dropped })
+        if (race.length === 0) continue
+        const faults = this.#faultsDuring(race)
+        traces.push({ invariant: invariant.name, key: broken.key, detail: broken.detail, operations: race, dropped, ...(faults.length > 0 ? { faults } : {}) })
       }
     }
     return traces
+  }
+
+  #fault(event: NemesisEvent): void {
+    if (this.#faults.length >= MAX_FAULTS) this.#faults.shift()
+    this.#faults.push(event)
+  }
+
+  /** The faults between the first operation's start and the last one's end. */
+  #faultsDuring(race: readonly TracedOperation[]): NemesisEvent[] {
+    const from = Math.min(...race.map((operation) => operation.start))
+    const to = Math.max(...race.map((operation) => operation.end ?? operation.start))
+    return this.#faults.filter((fault) => fault.t >= from && fault.t <= to)
   }
 
   #file(open: OpenOperation, completion: CompletionEvent): void {

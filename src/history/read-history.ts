@@ -133,7 +133,7 @@ const COMPLETION: Shape = { worker: 'number', iteration: 'number', key: 'string'
  * than fail later with a stack trace.
  */
 const EVENT_SHAPES: Readonly<Record<string, Shape>> = {
-  invoke: { worker: 'number', iteration: 'number', key: 'string', attempt: 'number' },
+  invoke: { worker: 'number', iteration: 'number', key: 'string', attempt: 'number', node: 'number?' },
   ...Object.fromEntries([...COMPLETION_TYPES].map((type) => [type, COMPLETION])),
   step: { worker: 'number?', reader: 'number?', iteration: 'number', ms: 'number', sql: 'string?', redis: 'string?', params: 'strings?', rows: 'number?', first: 'string?', errorClass: 'string?', code: 'string?', error: 'string?' },
   retry: { worker: 'number', iteration: 'number', attempt: 'number', errorClass: 'string?', code: 'string?', message: 'string?' },
@@ -141,6 +141,7 @@ const EVENT_SHAPES: Readonly<Record<string, Shape>> = {
   think: { worker: 'number', iteration: 'number', ms: 'number' },
   note: { worker: 'number?', reader: 'number?', iteration: 'number', name: 'string', detail: 'string' },
   read: { reader: 'number', iteration: 'number', ok: 'boolean', ms: 'number', message: 'string?' },
+  nemesis: { fault: 'string', phase: 'string', detail: 'string', worker: 'number?', node: 'number?' },
 }
 
 const LOCK_PHASES: ReadonlySet<string> = new Set(['wait', 'acquired', 'not-acquired', 'released', 'lost'])

@@ -1,4 +1,4 @@
-import type { CompletionEvent, OperationEvent } from './event.js'
+import type { CompletionEvent, NemesisEvent, OperationEvent } from './event.js'
 import type { Outcome } from './outcome.js'
 
 /**
@@ -32,4 +32,6 @@ export interface Trace {
   readonly operations: readonly TracedOperation[]
   /** Operations on the key that the run did not keep (it keeps the first acknowledged and the latest ones of each key). */
   readonly dropped: number
+  /** Faults the nemesis injected while these operations ran (absent when none did). */
+  readonly faults?: readonly NemesisEvent[]
 }

@@ -15,7 +15,7 @@ import { renderTimeline } from './timeline.js'
  * errors and one line per invariant. Pure: result in, text out (autocannon's printResult).
  */
 export function renderRunTable(result: RunResult, style: ChalkInstance, { width = 100 }: { readonly width?: number } = {}): string {
-  const lines = [...header(result, style), '', outcomeTable(result, style), ...summary(result, style), '', ...invariants(result, style), '', verdict(result, style), ...nothingTestedLines(result, style)]
+  const lines = [...header(result, style), '', outcomeTable(result, style), ...summary(result, style), ...nodeLines(result, style), '', ...invariants(result, style), '', verdict(result, style), ...nothingTestedLines(result, style)]
   return lines.join('\n') + '\n' + timelines(result, style, width)
 }
 
@@ -25,7 +25,9 @@ function timelines(result: RunResult, style: ChalkInstance, width: number): stri
 }
 
 function header(r: RunResult, style: ChalkInstance): string[] {
-  const server = `${r.db.server}${r.db.embedded ? ' (embedded)' : ''}${r.redis ? ` + ${r.redis.server}` : ''}`
+  const cluster = r.db.cluster ? ` Galera node (cluster of ${r.db.cluster.size}, ${r.db.cluster.state})` : ''
+  const spread = r.nodes.length > 1 ? ` × ${r.nodes.length} nodes` : ''
+  const server = `${r.db.server}${cluster}${spread}${r.db.embedded ? ' (embedded)' : ''}${r.redis ? ` + ${r.redis.server}` : ''}`
   const schema = `schema ${r.db.schema} ${r.db.kept ? 'kept' : 'dropped'}`
   return [
     `${style.bold(r.scenario)} · strategy ${style.bold(r.strategy)} (${r.expect}) · ${server} · ${r.isolation}`,
@@ -80,6 +82,32 @@ function summary(r: RunResult, style: ChalkInstance): string[] {
   if (errors.length > 0) lines.push(`database errors: ${errors.map(([name, count]) => `${name} ${count}`).join(', ')}`)
   for (const sample of r.errorSamples) lines.push(style.red(`  error: ${sample}`))
   return lines
+}
+
+/**
+ * A run over several nodes: each node's share of the outcomes, and the workers that lost it. On a Galera
+ * cluster, why lock strategies do not hold there.
+ */
+function nodeLines(r: RunResult, style: ChalkInstance): string[] {
+  if (r.nodes.length <= 1) return []
+  const lines = r.nodes.map((node, index) => {
+    const counts = OUTCOMES.filter((outcome) => node.outcomes[outcome] > 0).map((outcome) => `${outcome} ${node.outcomes[outcome]}`)
+    const stopped = node.stoppedWorkers > 0 ? style.red(` · ${node.stoppedWorkers} of ${plural(node.workers, 'worker')} stopped: node unreachable`) : ''
+    const state = node.cluster ? `, ${node.cluster.state}` : ''
+    return `  node ${index + 1} ${hostOf(node.url)} (${node.server}${state}): ${plural(node.workers, 'worker')} · ${counts.join(' · ') || 'no operations'}${stopped}`
+  })
+  const galera = r.nodes.some((node) => node.cluster?.kind === 'galera')
+    ? [style.dim('  Galera: row locks, GET_LOCK and SERIALIZABLE bind one node; conflicting writes meet only at commit (certification: error 1213, a conflict to retry)')]
+    : []
+  return [style.bold('nodes'), ...lines, ...galera]
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
 }
 
 function invariants(r: RunResult, style: ChalkInstance): string[] {

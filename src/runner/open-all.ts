@@ -23,7 +23,7 @@ export interface OpenAllOptions {
  * are started, the ones opened (including those that were still in flight) are closed again, and the
  * first failure is thrown. Returns them in order: index i is the i-th connection asked for.
  */
-export async function openAll<T>(count: number, open: () => Promise<T>, close: (opened: T) => unknown, options: OpenAllOptions = {}): Promise<T[]> {
+export async function openAll<T>(count: number, open: (index: number) => Promise<T>, close: (opened: T) => unknown, options: OpenAllOptions = {}): Promise<T[]> {
   const { signal } = options
   const limit = pLimit(Math.max(1, options.concurrency ?? OPEN_CONCURRENCY))
   const opened: (T | undefined)[] = new Array<T | undefined>(count)
@@ -33,7 +33,7 @@ export async function openAll<T>(count: number, open: () => Promise<T>, close: (
   const openOne = async (index: number): Promise<void> => {
     if (failure || signal?.aborted) return
     try {
-      opened[index] = await open()
+      opened[index] = await open(index)
     } catch (error) {
       failure ??= { error }
     }

@@ -32,7 +32,10 @@ export interface WorkersInput {
   readonly strategy: Strategy<Params, unknown>
   readonly params: Params
   readonly config: RunConfig
+  /** The first `--db` node: setup, readers and invariants run here. */
   readonly target: Target
+  /** Every `--db` node, the first included: worker i's connection is on node i mod their number. */
+  readonly nodes: readonly Target[]
   /** Set when the strategy requires Redis. */
   readonly redis: RedisTarget | undefined
   readonly runId: number
@@ -58,14 +61,14 @@ export interface WorkersInput {
  * long opening the connections took before it. Scenario code that fails the run (a call that never
  * settles, a bug) stops every worker, and the failure is thrown once they have all stopped.
  */
-export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number; connectMs: number }> {
-  const { config, target, totals, events } = input
+export async function runWorkers(input: WorkersInput): Promise<{ durationMs: number; connectMs: number; stoppedWorkers: readonly number[] }> {
+  const { config, target, totals, events, nodes } = input
   const readerCount = readerCountOf(input)
   // Every connection is a file descriptor: a run past `ulimit -n` says so before opening any.
   assertOpenFilesAllow(config.workers + readerCount + (input.redis ? config.workers : 0))
   const connectStartedAt = performance.now()
   const opening = { signal: input.signal }
-  const sessions = await openAll(config.workers + readerCount, () => target.connect(), (session) => session.close(), opening)
+  const sessions = await openAll(config.workers + readerCount, (i) => (i < config.workers ? nodes[i % nodes.length]! : target).connect(), (session) => session.close(), opening)
   const readerSessions = sessions.splice(config.workers)
   const redis = input.redis
   const redisClients = await (redis ? openAll(config.workers, () => redis.connect(), (client) => client.disconnect(), opening) : Promise.resolve([])).catch(async (error: unknown) => {
@@ -74,6 +77,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     if (error instanceof RacebenchError) throw error
     throw new TargetError(`could not open ${config.workers} connections to ${redis?.server} at ${redis?.url}: ${messageOf(error)}`, { cause: error })
   })
+  const stoppedWorkers: number[] = []
   const startedAt = performance.now()
   input.history.startClock()
   const tick = (): Tick => ({
@@ -91,7 +95,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     const deadline = 'durationMs' in config.stop ? startedAt + config.stop.durationMs : Number.POSITIVE_INFINITY
     let writing = true
     const failed = (error: unknown) => input.watchdog.fail(error instanceof Error ? error : new Error(String(error)))
-    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline).catch(failed))).finally(() => {
+    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline, stoppedWorkers).catch(failed))).finally(() => {
       writing = false
     })
     const readers = Promise.all(readerSessions.map((session, reader) => read(input, reader, session, () => writing).catch(failed)))
@@ -103,12 +107,14 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   }
   const durationMs = performance.now() - startedAt
   events.emit('done', tick())
-  return { durationMs, connectMs: startedAt - connectStartedAt }
+  return { durationMs, connectMs: startedAt - connectStartedAt, stoppedWorkers }
 }
 
 /** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
-async function work(input: WorkersInput, worker: number, session: Session, redisClient: Redis | undefined, deadline: number): Promise<void> {
+async function work(input: WorkersInput, worker: number, session: Session, redisClient: Redis | undefined, deadline: number, stoppedWorkers: number[]): Promise<void> {
   const { scenario, params, config, history, watchdog, showKey } = input
+  // Only a run over several nodes names the node on its invokes: a single server's events stay as they were.
+  const node = input.nodes.length > 1 ? worker % input.nodes.length : undefined
   const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
@@ -125,7 +131,8 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
       }
       const key = showKey(ctx.key)
       const started = performance.now()
-      history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0 })
+      if (node === undefined) history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0 })
+      else history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0, node })
       let end: ErrorOutcome | { readonly outcome: Outcome }
       try {
         end = { outcome: checkedOutcome(site, await watch.run(site, operation)) }
@@ -139,6 +146,7 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
           const replaced = await reconnect(input, ctx.db, worker)
           if (!replaced) {
             history.append(completion(history, started, worker, i, key, end))
+            stoppedWorkers.push(worker)
             return
           }
           ctx.db = traced(replaced)
@@ -204,10 +212,12 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
 /** A worker whose connection broke gets one new one; if that fails too, the worker stops. */
 async function reconnect(input: WorkersInput, broken: Session, worker: number): Promise<Session | undefined> {
   await broken.close()
+  const { nodes } = input
   try {
-    return await input.target.connect()
+    return await nodes[worker % nodes.length]!.connect()
   } catch (error) {
-    input.warn(`worker ${worker} stopped early: its connection broke and could not be reopened (${messageOf(error)})`)
+    const where = nodes.length > 1 ? ` to node ${(worker % nodes.length) + 1} (${nodes[worker % nodes.length]!.url})` : ''
+    input.warn(`worker ${worker} stopped early: its connection${where} broke and could not be reopened (${messageOf(error)})`)
     return undefined
   }
 }

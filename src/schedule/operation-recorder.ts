@@ -22,6 +22,8 @@ export class OperationRecorder implements HistorySink {
   readonly #open = new Map<number, Recording>()
 
   append(event: HistoryEvent): void {
+    // explain and specs run no nemesis; a fault is no step of an operation.
+    if (event.type === 'nemesis') return
     const worker = event.worker
     if (worker === undefined) return
     if (event.type === 'invoke') {

@@ -4,6 +4,7 @@ import { renderSpecRun } from '../report/spec-text.js'
 import { styleFor, widthFor } from '../report/style.js'
 import type { RunScenarioOptions } from '../run-scenario.js'
 import { loadSpecIfAny } from './load-spec.js'
+import { singleServer } from '../config.js'
 import { exitCodeOfSpec, runSpec, type SpecRunResult } from './run-spec.js'
 
 type SpecCommandOptions = RunCommandOptions & { readonly threshold?: readonly string[]; readonly expect?: string }
@@ -39,7 +40,7 @@ export async function runSpecIfAny(file: string, run: Omit<RunScenarioOptions, '
   if (!loaded) return undefined
   const ignored = IGNORED.filter(([key]) => { const value = options[key]; return Array.isArray(value) ? value.length > 0 : value !== undefined }).map(([, flag]) => flag)
   if (ignored.length > 0) run.warn?.(`${ignored.join(', ')} ${ignored.length === 1 ? 'has' : 'have'} no effect on an isolation spec, which runs its sessions' steps as written`)
-  return runSpec({ ...loaded, db: run.db, isolation: options.isolation, timeout: options.timeout, keep: options.keep, events: run.events, log: run.log, warn: run.warn, signal: run.signal })
+  return runSpec({ ...loaded, db: singleServer(run.db, 'an isolation spec'), isolation: options.isolation, timeout: options.timeout, keep: options.keep, events: run.events, log: run.log, warn: run.warn, signal: run.signal })
 }
 
 /**

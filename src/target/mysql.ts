@@ -19,6 +19,7 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
   const where = serverAddress(url, parsed.protocol === 'mariadb:' ? 'MariaDB' : 'MySQL', { port: '3306', user: 'root', database: '' })
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1_000)) // InnoDB counts lock waits in whole seconds
   let mariadb = false
+  let galera = false
 
   const open = (database: string | undefined, multipleStatements: boolean) =>
     connectOrExplain(
@@ -64,6 +65,7 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
         .query<{ level: string }>('SELECT @@transaction_isolation AS level')
         .catch(() => admin.query<{ level: string }>('SELECT @@tx_isolation AS level'))
       const cluster = mariadb ? await galeraOf(admin) : undefined
+      galera = cluster !== undefined
       const name = mariadb ? 'MariaDB' : 'MySQL'
       return {
         server: mariadb ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
@@ -78,6 +80,13 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
       await admin.query(`USE \`${namespace}\``)
     },
     dropNamespaceSql: `DROP DATABASE IF EXISTS \`${namespace}\``,
+    async namespaceExists(admin) {
+      return (await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [namespace])).rowCount > 0
+    },
+    async readCommittedEverywhere(session) {
+      // Galera applies other nodes' commits asynchronously; wsrep_sync_wait makes reads wait for them.
+      if (galera) await session.query('SET SESSION wsrep_sync_wait = 1')
+    },
   }
   return openSqlTarget(url, namespace, engine, options)
 }

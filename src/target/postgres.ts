@@ -88,6 +88,9 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
       await admin.query(`CREATE SCHEMA "${namespace}"`)
     },
     dropNamespaceSql: `DROP SCHEMA IF EXISTS "${namespace}" CASCADE`,
+    async namespaceExists(admin) {
+      return (await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [namespace])).rowCount > 0
+    },
   }
   return openSqlTarget(url, namespace, engine, options, embedded)
 }

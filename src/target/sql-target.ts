@@ -22,6 +22,10 @@ export interface SqlEngine {
   createNamespace(admin: Session): Promise<void>
   /** The statement that drops the namespace: run at close, and told to the user if it fails. */
   readonly dropNamespaceSql: string
+  /** Whether the namespace exists on this server, as this session sees it. */
+  namespaceExists(admin: Session): Promise<boolean>
+  /** Makes the session's reads wait for what the cluster committed (Galera); absent on a single server. */
+  readCommittedEverywhere?(session: Session): Promise<void>
 }
 
 /**
@@ -44,10 +48,12 @@ export async function openSqlTarget(
     const { server, defaultIsolation, capacity, engine: facts, cluster } = await engine.describe(admin)
     // Before anything is created: a run that cannot fit says so now, not after thousands of connects.
     assertRunFits(capacity, { workers: options.workers, readers: options.readers ?? 0 }, engine.where)
-    await engine.createNamespace(admin).catch((error: unknown) => {
-      throw fail(`cannot create ${what} on ${engine.where.label}`, error)
-    })
-    options.log(`created ${what} on ${engine.where.label}`)
+    if (!options.join) {
+      await engine.createNamespace(admin).catch((error: unknown) => {
+        throw fail(`cannot create ${what} on ${engine.where.label}`, error)
+      })
+      options.log(`created ${what} on ${engine.where.label}`)
+    }
     return {
       dialect: engine.dialect,
       engine: facts,
@@ -59,12 +65,26 @@ export async function openSqlTarget(
       defaultIsolation,
       admin,
       connect: () => engine.connect('worker'),
+      readCommittedEverywhere: async (db) => {
+        await engine.readCommittedEverywhere?.(db)
+      },
+      async awaitNamespace() {
+        await engine.readCommittedEverywhere?.(admin)
+        // DDL reaches the other nodes of a cluster in its own time: wait for it, within --timeout.
+        const deadline = Date.now() + options.timeoutMs
+        while (!(await engine.namespaceExists(admin))) {
+          if (Date.now() >= deadline) {
+            throw new TargetError(`${engine.where.label} does not have the ${what} that the first --db node created: --db nodes must be nodes of one cluster`)
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      },
       async runScript(sql) {
         await admin.query(sql)
       },
       async close() {
         try {
-          if (!options.keep) {
+          if (!options.keep && !options.join) {
             await admin.query(engine.dropNamespaceSql)
             options.log(`dropped ${what}`)
           }

@@ -26,6 +26,17 @@ export interface Target {
   readonly admin: Session
   /** Opens one more connection inside the namespace, for a worker. */
   connect(): Promise<Session>
+  /**
+   * Makes `db`'s reads see every transaction committed on any node of the cluster before them (Galera:
+   * `wsrep_sync_wait`); nothing on a single server. For the invariants, which run on the first node.
+   */
+  readCommittedEverywhere(db: Session): Promise<void>
+  /**
+   * For a node that joined another node's namespace (`TargetOptions.join`): waits until the namespace,
+   * created and filled on the first node, is there, or fails with a TargetError saying the nodes are
+   * not one cluster.
+   */
+  awaitNamespace(): Promise<void>
   /** Runs a multi-statement SQL script (the scenario's schema) inside the namespace. */
   runScript(sql: string): Promise<void>
   /** Drops the namespace (unless kept), closes the admin connection, stops an embedded server. */
@@ -48,6 +59,11 @@ export interface TargetOptions {
   /** lock and statement timeout on every connection. */
   readonly timeoutMs: number
   readonly keep: boolean
+  /**
+   * A node of a cluster whose first node creates the namespace: this one only connects to it, and
+   * neither creates nor drops it.
+   */
+  readonly join?: boolean
   readonly workers: number
   /** Connections the scenario's readers open besides the workers' (none when absent). */
   readonly readers?: number

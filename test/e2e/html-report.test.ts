@@ -28,6 +28,7 @@ function handMadeRun(overrides: Partial<RunResult> = {}): RunResult {
     expect: 'unsafe',
     isolation: 'read committed',
     db: { dialect: 'postgres', server: 'PostgreSQL 18.4', url: 'postgres://postgres:***@127.0.0.1:5432/postgres', embedded: false, schema: 'racebench_x_0a1b', kept: false },
+    nodes: [{ url: 'postgres://postgres:***@127.0.0.1:5432/postgres', server: 'PostgreSQL 18.4', cluster: null, workers: 8, outcomes: { ok: 30, rejected: 5, conflict: 0, error: 5, unknown: 0 }, stoppedWorkers: 0 }],
     workers: 4,
     iterations: 10,
     durationLimitMs: null,

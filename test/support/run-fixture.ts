@@ -14,6 +14,7 @@ export function run(overrides: Partial<RunResult> = {}): RunResult {
     expect: 'unsafe',
     isolation: 'read committed',
     db: { dialect: 'postgres', server: 'PostgreSQL 15.20', url: 'postgres://postgres:***@127.0.0.1:5432/postgres', embedded: false, schema: 'racebench_x', kept: false },
+    nodes: [{ url: 'postgres://postgres:***@127.0.0.1:5432/postgres', server: 'PostgreSQL 15.20', cluster: null, workers: 8, outcomes: { ok: 30, rejected: 370, conflict: 0, error: 0, unknown: 0 }, stoppedWorkers: 0 }],
     workers: 8,
     iterations: 50,
     durationLimitMs: null,

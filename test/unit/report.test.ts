@@ -18,6 +18,7 @@ const result: RunResult = {
   expect: 'unsafe',
   isolation: 'read committed',
   db: { dialect: 'postgres', server: 'PostgreSQL 15.20', url: 'postgres://postgres:***@127.0.0.1:5432/postgres', embedded: false, schema: 'racebench_double_booking_0a1b2c3d', kept: false },
+  nodes: [{ url: 'postgres://postgres:***@127.0.0.1:5432/postgres', server: 'PostgreSQL 15.20', cluster: null, workers: 8, outcomes: { ok: 30, rejected: 365, conflict: 0, error: 5, unknown: 0 }, stoppedWorkers: 0 }],
   workers: 8,
   iterations: 50,
   durationLimitMs: null,

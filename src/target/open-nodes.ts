@@ -1,0 +1,32 @@
+import { TargetError } from '../errors.js'
+import type { EmbeddedServer } from './embedded.js'
+import { openTarget } from './open-target.js'
+import type { Target, TargetOptions } from './target.js'
+
+/**
+ * Opens the run's database nodes: the first creates the run's namespace (and later holds the schema,
+ * the setup and the invariants), the others join it, each sized for the workers it will get. With no
+ * `--db`, or one, this is `openTarget`. All or nothing: a node that cannot be opened closes the others
+ * (the first drops its namespace) and fails the run before anything ran, naming the node.
+ */
+export async function openNodes(dbs: readonly string[], options: TargetOptions, shared?: EmbeddedServer): Promise<Target[]> {
+  if (dbs.length <= 1) return [await openTarget(dbs[0], options, shared)]
+  const workersOn = (node: number) => Math.floor(options.workers / dbs.length) + (node < options.workers % dbs.length ? 1 : 0)
+  const first = await openTarget(dbs[0], { ...options, workers: workersOn(0) })
+  const others = await Promise.allSettled(dbs.slice(1).map((db, index) => openTarget(db, { ...options, join: true, workers: workersOn(index + 1), readers: 0 })))
+  const opened = others.flatMap((other) => (other.status === 'fulfilled' ? [other.value] : []))
+  const failed = others.findIndex((other) => other.status === 'rejected')
+  if (failed >= 0) {
+    await Promise.allSettled([...opened, first].map((node) => node.close()))
+    const reason = (others[failed] as PromiseRejectedResult).reason
+    const message = reason instanceof Error ? reason.message : String(reason)
+    throw new TargetError(`--db node ${failed + 2} of ${dbs.length}: ${message}`, { cause: reason })
+  }
+  return [first, ...opened]
+}
+
+/** Closes every node: the joined ones first, then the first, which drops the namespace. */
+export async function closeNodes(nodes: readonly Target[]): Promise<void> {
+  await Promise.allSettled(nodes.slice(1).map((node) => node.close()))
+  await nodes[0]?.close()
+}
