@@ -23,6 +23,8 @@ export default defineScenario({
 
   strategies: {
     none: {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'SELECT to check the slot, pause, INSERT: separate statements, nothing stops two guests passing the check.',
       // With --isolation serializable the runner makes it one SERIALIZABLE transaction, and the engine
       // catches the crossing itself (measured, 16 workers on one slot: 1 booking and 15 conflicts,
@@ -31,6 +33,8 @@ export default defineScenario({
       run: checkThenBook,
     },
     pessimistic: {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: "In a transaction, SELECT … FOR UPDATE the room's row, then check and insert: bookings of a room queue up.",
       expect: safeUnlessPostgresRepeatableRead,
       ownsTransaction: true,
@@ -65,6 +69,8 @@ export default defineScenario({
       run: checkThenBook,
     },
     serializable: {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'The naive check-then-insert under SERIALIZABLE isolation, retried on serialization failure.',
       expect: 'safe',
       isolation: 'serializable',
@@ -72,6 +78,8 @@ export default defineScenario({
       run: (ctx) => ctx.retry(() => ctx.transaction(() => checkThenBook(ctx))),
     },
     advisory: {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'An advisory lock on the slot (pg_advisory_xact_lock; GET_LOCK on MySQL), then check and insert.',
       expect: safeUnlessPostgresRepeatableRead,
       ownsTransaction: true,
@@ -102,6 +110,8 @@ export default defineScenario({
       run: lockOutsideTransaction,
     },
     'long-held-lock': {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'Anti-pattern: pessimistic plus an external call (--param callMs) made while the room stays locked: safe, but slow.',
       expect: safeUnlessPostgresRepeatableRead,
       ownsTransaction: true,

@@ -135,6 +135,8 @@ export default defineScenario({
       run: (ctx) => guest(ctx, expireThenHold, confirmBlindly),
     },
     'locked-hold': {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: "Lock the room's row (FOR UPDATE), check, insert the hold; confirm with UPDATE … WHERE status = 'HELD' AND expires_at > now (0 rows → rejected).",
       expect: safeUnlessPostgresRepeatableRead,
       ownsTransaction: true,

@@ -169,6 +169,8 @@ export default defineScenario({
 
   strategies: {
     none: {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'SELECT the open position, pause, INSERT one if none: separate statements, so both jobs may pass the check.',
       // Under SERIALIZABLE the engine catches the crossing itself: SSI on PostgreSQL, shared next-key
       // locks and a deadlock on InnoDB (measured, 16 workers on one key: one position, 15 conflicts).
@@ -176,6 +178,8 @@ export default defineScenario({
       run: checkThenOpen(insertPosition),
     },
     pessimistic: {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'In a transaction, SELECT … FOR UPDATE the open position, pause, INSERT: a missing row locks nothing on PostgreSQL, a gap on InnoDB.',
       expect: safeWhereTheMissingRowIsGuarded,
       ownsTransaction: true,
@@ -199,6 +203,8 @@ export default defineScenario({
       run: checkThenOpen(upsertPosition),
     },
     'conditional-insert': {
+      // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
+      serverLocks: true,
       summary: 'Check, pause, INSERT … SELECT … WHERE NOT EXISTS an open position: one statement, but no unique key.',
       expect: safeWhereTheMissingRowIsGuarded,
       run: checkThenOpen(insertUnlessOpen),

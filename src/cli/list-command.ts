@@ -19,6 +19,8 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
         summary: strategy.summary,
         requires: strategy.requires ?? [],
         unsupportedOn: strategy.unsupportedOn ?? {},
+        // Unsafe across the nodes of a multi-primary cluster whose locks bind one node (Galera).
+        serverLocks: strategy.serverLocks === true,
         // { postgres: { 'read-committed': 'safe', … }, mysql: { … } }
         expect: Object.fromEntries(
           DIALECTS.map((dialect) => [dialect, Object.fromEntries(expectationsOf(strategy).filter((e) => e.env.dialect === dialect).map((e) => [e.env.isolation, e.expect]))]),

@@ -60,6 +60,7 @@ function describeScenario(scenario: AnyScenario, style: ChalkInstance): string {
     const { expected, caveat } = verdictOf(strategy)
     const requires = requirementsOf(strategy).map((needs) => style.dim(` [${needs}]`))
     const unsupported = Object.entries(strategy.unsupportedOn ?? {}).map(([dialect, why]) => style.dim(`\n  ${' '.repeat(width)}  not on ${dialect}: ${why}`))
+    if (strategy.serverLocks) unsupported.push(style.dim(`\n  ${' '.repeat(width)}  unsafe across the nodes of a Galera cluster: its guard is a server lock, which binds one node`))
     const marked = caveat ? style.yellow(` (${caveat})`) : ''
     return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${marked}${requires.join('')}${unsupported.join('')}`
   })

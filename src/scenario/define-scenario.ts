@@ -160,10 +160,12 @@ export interface Strategy<P extends Params, K> {
   /** Services the strategy needs besides the database. */
   readonly requires?: readonly 'redis'[]
   /**
-   * Set when the strategy's safety rests on locks the database server holds for a transaction or a
-   * session: `SELECT … FOR UPDATE`, advisory or named locks, SERIALIZABLE's locking reads, gap locks.
-   * Such locks bind one node of a multi-primary cluster (Galera): spread over several nodes, the
-   * strategy is unsafe, and `run` and `list` say so.
+   * Set when the strategy's safety rests on locks alone, the locks the database server holds for a
+   * transaction or a session (`SELECT … FOR UPDATE`, advisory or named locks, SERIALIZABLE's locking
+   * reads, gap locks), and the transactions it keeps apart write no common row. Such locks bind one
+   * node of a multi-primary cluster (Galera), where only a write-write conflict on a row is caught (at
+   * commit): spread over several nodes, the strategy is unsafe, and `run` and `list` say so. A lock
+   * strategy whose racers all write one row (a stock, a balance) stays safe there: leave it unset.
    */
   readonly serverLocks?: boolean
   /**
