@@ -3,6 +3,7 @@ import type { Engine } from './engine.js'
 import { mysqlEngine } from './mysql/engine.js'
 import { postgresEngine } from './postgres/engine.js'
 
+const POSTGRES = postgresEngine()
 const MYSQL = mysqlEngine()
 
 /**
@@ -10,5 +11,5 @@ const MYSQL = mysqlEngine()
  * expectation matrix). A connected target knows better: it detects MariaDB, MySQL and a Galera cluster.
  */
 export function engineFor(dialect: Dialect): Engine {
-  return dialect === 'postgres' ? postgresEngine : MYSQL
+  return dialect === 'postgres' ? POSTGRES : MYSQL
 }

@@ -1,5 +1,6 @@
 import type { IsolationLevel } from '../config.js'
 import type { Dialect } from '../target/session.js'
+import type { EngineCapability, EngineFamily } from './engine-family.js'
 
 /** A unique key over the rows that match a condition: one active booking per slot, one open position. */
 export interface UniqueWhere {
@@ -29,8 +30,12 @@ export type AdvisoryLockSql =
  */
 export interface Engine {
   readonly dialect: Dialect
-  /** `PostgreSQL`, `MariaDB`, `MySQL`, `MariaDB Galera`: for messages. */
+  /** `PostgreSQL`, `MariaDB`, `MySQL`, `MariaDB Galera`, `CockroachDB`: for messages. */
   readonly name: string
+  /** Which server speaks the protocol, from its version string (engine-family.ts). */
+  readonly family: EngineFamily
+  /** Capabilities this server lacks, each with the reason `run` refuses a strategy that needs it. */
+  readonly lacks: Partial<Readonly<Record<EngineCapability, string>>>
   /**
    * Whether a transaction that writes a row another transaction changed since this one's snapshot fails
    * (PostgreSQL 40001 from REPEATABLE READ up; InnoDB only at SERIALIZABLE, where reads lock) instead of

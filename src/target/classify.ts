@@ -1,6 +1,11 @@
 import type { ErrorClass } from '../history/outcome.js'
 
-/** SQLSTATE → class, for PostgreSQL (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+/**
+ * SQLSTATE → class, for PostgreSQL (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+ * CockroachDB reports every transaction retry error (RETRY_WRITE_TOO_OLD, RETRY_SERIALIZABLE, …) as
+ * 40001 "restart transaction", and YugabyteDB its conflicts as 40001 and deadlocks as 40P01, so
+ * both are covered by PostgreSQL's codes.
+ */
 const POSTGRES_CLASSES: Readonly<Record<string, ErrorClass>> = {
   '40001': 'serialization', // serialization_failure
   '40P01': 'deadlock', // deadlock_detected
@@ -30,6 +35,18 @@ const MYSQL_CLASSES: Readonly<Record<number, ErrorClass>> = {
   2006: 'connection', // CR_SERVER_GONE_ERROR
   2013: 'connection', // CR_SERVER_LOST
   4031: 'connection', // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+  // TiDB's own numbers (https://docs.pingcap.com/tidb/stable/error-codes); MariaDB uses none
+  // of them (MariaDB 10.11's perror calls each "Illegal error code"). The conflict ones are documented
+  // as safe to retry: "the application can safely retry the whole transaction".
+  8002: 'serialization', // SELECT FOR UPDATE txn hit a commit conflict in optimistic mode; rolled back
+  8005: 'serialization', // "Write Conflict, txnStartTS is stale"
+  8022: 'serialization', // transaction commit failed and was rolled back; safe to rerun
+  9007: 'serialization', // write conflict in TiKV (optimistic transactions conflict at COMMIT)
+  9004: 'lock-timeout', // "Resolve Lock Timeout": waiting out other transactions' locks under contention
+  // Not mapped, so 'other': 9005 "Region is unavailable", 9001/9002 PD/TiKV timeouts, 9006 GC life
+  // time. The client's connection to tidb-server is intact, and racebench's 'connection' would
+  // make the runner treat the session as lost; 8028 (schema changed during the transaction) needs
+  // a concurrent DDL, which no scenario runs.
 }
 
 /** mysql2's own codes for a connection it lost. */

@@ -1,5 +1,6 @@
 import type { IsolationLevel } from '../../config.js'
 import type { Engine } from '../engine.js'
+import { ENGINE_FACTS, unsupportedCapabilities, type EngineFamily } from '../engine-family.js'
 
 /** A named lock's name: `racebench_<run>_<key>`, so two runs never share a lock. */
 const LOCK_NAME = `CONCAT('racebench_', $1, '_', $2)`
@@ -9,10 +10,13 @@ const LOCK_NAME = `CONCAT('racebench_', $1, '_', $2)`
  * indexes (a generated column stands in), `ON DUPLICATE KEY`, and named locks held by the session.
  * `galera`: the same engine on a multi-primary cluster, where locks bind one node only.
  */
-export function mysqlEngine(options: { readonly name?: string; readonly galera?: boolean } = {}): Engine {
+export function mysqlEngine(options: { readonly family?: EngineFamily; readonly version?: string; readonly galera?: boolean } = {}): Engine {
+  const family = options.family ?? 'mysql'
   return Object.freeze({
     dialect: 'mysql',
-    name: options.name ?? 'MySQL',
+    name: `${ENGINE_FACTS[family].displayName}${options.galera ? ' Galera' : ''}`,
+    family,
+    lacks: unsupportedCapabilities(family, options.version ?? ''),
     failsStaleWrites: (isolation: IsolationLevel) => isolation === 'serializable',
     guardsMissingRows: (isolation: IsolationLevel) => isolation !== 'read-committed',
     snapshotPrecedesLocks: () => false,

@@ -1,12 +1,19 @@
 import type { IsolationLevel } from '../../config.js'
 import type { Engine } from '../engine.js'
+import { ENGINE_FACTS, unsupportedCapabilities, type EngineFamily } from '../engine-family.js'
 
 const snapshotLevel = (isolation: IsolationLevel) => isolation === 'repeatable-read' || isolation === 'serializable'
 
-/** PostgreSQL: snapshot isolation from REPEATABLE READ, SSI at SERIALIZABLE, partial indexes, ON CONFLICT. */
-export const postgresEngine: Engine = Object.freeze({
+/**
+ * PostgreSQL: snapshot isolation from REPEATABLE READ, SSI at SERIALIZABLE, partial indexes, ON CONFLICT.
+ * A server of another family on its protocol (CockroachDB, YugabyteDB) keeps the SQL and says what it lacks.
+ */
+export function postgresEngine(family: EngineFamily = 'postgresql', version = ''): Engine {
+  return Object.freeze({
   dialect: 'postgres',
-  name: 'PostgreSQL',
+  name: ENGINE_FACTS[family].displayName,
+  family,
+  lacks: unsupportedCapabilities(family, version),
   failsStaleWrites: snapshotLevel,
   guardsMissingRows: (isolation: IsolationLevel) => isolation === 'serializable',
   snapshotPrecedesLocks: (isolation: IsolationLevel) => isolation === 'repeatable-read',
@@ -25,3 +32,4 @@ export const postgresEngine: Engine = Object.freeze({
   },
   advisoryLock: { scope: 'transaction', acquire: 'SELECT pg_advisory_xact_lock($1::int, $2::int)' },
 } satisfies Engine)
+}
