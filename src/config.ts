@@ -78,6 +78,10 @@ export interface RunFlags {
   redis?: string | readonly string[] | undefined
   /** Faults to inject during the workload (`--nemesis SPEC`, repeatable), e.g. `kill-connections:10%`. */
   nemesis?: string | readonly string[] | undefined
+  /** The scenario's second database (`secondDatabase`), another service's; default: a namespace beside `db`'s. */
+  db2?: string | undefined
+  /** The message broker for strategies that require RabbitMQ (default amqp://guest:guest@127.0.0.1:5672). */
+  rabbitmq?: string | undefined
   lockTtl?: number | string | undefined
   workers?: number | string | undefined
   iterations?: number | string | undefined
@@ -124,6 +128,10 @@ export interface RunConfig {
   readonly redises: readonly string[]
   /** The faults to inject, as typed (parsed by src/nemesis/spec.ts when the run starts). */
   readonly nemesis: readonly string[]
+  /** The second database's server; `undefined`: a namespace of its own beside the first's. */
+  readonly db2: string | undefined
+  /** The broker for RabbitMQ strategies; `undefined`: the default address. */
+  readonly rabbitmq: string | undefined
   /** TTL of lease locks (redis-lock). */
   readonly lockTtlMs: number
   readonly workers: number
@@ -188,6 +196,7 @@ export function resolveConfig(flags: RunFlags): RunConfig {
   if (flags.db !== undefined && dbs.length === 0) problems.push('--db needs a database URL')
   const schemes = new Set(dbs.map(schemeFamily))
   if (schemes.size > 1) problems.push(`--db nodes must all be one engine (one cluster), got ${[...schemes].join(' and ')} URLs`)
+  if (flags.db2 !== undefined && flags.db2.trim() === '') problems.push('--db2 needs a database URL')
   const redises = listOf(flags.redis)
   if (flags.redis !== undefined && redises.length === 0) problems.push('--redis needs a Redis URL')
   for (const redis of redises) {
@@ -202,6 +211,8 @@ export function resolveConfig(flags: RunFlags): RunConfig {
     redis: redises[0],
     redises: Object.freeze(redises),
     nemesis: Object.freeze(listOf(flags.nemesis, false)),
+    db2: flags.db2,
+    rabbitmq: flags.rabbitmq,
     lockTtlMs,
     workers,
     stop: Object.freeze(stop),

@@ -68,6 +68,11 @@ export interface RunResult {
   readonly readErrors: number
   /** What workers and readers noted in the history, by name: a count and the first few details. */
   readonly observations: Readonly<Record<string, Observation>>
+  /**
+   * The faults `--nemesis` injected, by kind: how many began and how many could not be injected (empty
+   * without `--nemesis`). Each is also a `nemesis` event in the history, and drawn in timelines.
+   */
+  readonly faults: readonly { readonly fault: string; readonly injected: number; readonly failed: number }[]
   /** The Redis a strategy used, or null. */
   readonly redis: { readonly server: string; readonly url: string } | null
   readonly invariants: readonly InvariantResult[]

@@ -16,7 +16,9 @@ import { createRunEmitter, type RunEmitter } from './runner/events.js'
 import { runWorkers } from './runner/run-workers.js'
 import { settleWithin, stallBoundMs, Watchdog } from './runner/watchdog.js'
 import type { Session } from './target/session.js'
-import type { Target } from './target/target.js'
+import type { Target, TargetOptions } from './target/target.js'
+import { openTarget } from './target/open-target.js'
+import { planNemesis, type Nemesis } from './nemesis/run-nemesis.js'
 import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
 import { whyNothingWasTested } from './check/nothing-tested.js'
 import { classifyError } from './target/classify.js'
@@ -55,7 +57,9 @@ export interface RunScenarioOptions extends RunFlags {
  */
 export async function runScenario(options: RunScenarioOptions): Promise<RunResult> {
   const config = resolveConfig(options)
-  const { loaded, strategyName, strategy, params, schema } = await resolveRun(options, config)
+  const { loaded, strategyName, strategy, params, schema, schema2 } = await resolveRun(options, config)
+  // Checked with everything else the user typed, before any server is started or touched.
+  const nemesis = planNemesis(config.nemesis, config.seed, { usesRedis: strategy.requires?.includes('redis') === true, strategy: strategyName })
   const events = options.events ?? createRunEmitter()
   const log = options.log ?? (() => {})
   const warn = options.warn ?? warnOnStderr
@@ -64,7 +68,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const historyFile = config.history === undefined ? undefined : openHistoryFile(config.history)
   let result: RunResult
   try {
-    result = await runOpened(options, { config, loaded, strategyName, strategy, params, schema, events, log, warn, historyFile })
+    result = await runOpened(options, { config, loaded, strategyName, strategy, params, schema, schema2, events, log, warn, historyFile, nemesis })
   } finally {
     historyFile?.close()
   }
@@ -73,17 +77,18 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   return result
 }
 
-interface Resolved extends Pick<ResolvedRun, 'loaded' | 'strategyName' | 'strategy' | 'params' | 'schema'> {
+interface Resolved extends Pick<ResolvedRun, 'loaded' | 'strategyName' | 'strategy' | 'params' | 'schema' | 'schema2'> {
   readonly config: RunConfig
   readonly events: RunEmitter
   readonly log: (line: string) => void
   readonly warn: (line: string) => void
   readonly historyFile: HistoryFile | undefined
+  readonly nemesis: Nemesis | undefined
 }
 
 /** The run proper, once everything the user typed is valid and the history file (if any) is open. */
 async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promise<RunResult> {
-  const { config, loaded, strategyName, strategy, params, schema, events, log, warn, historyFile } = resolved
+  const { config, loaded, strategyName, strategy, params, schema, schema2, events, log, warn, historyFile, nemesis } = resolved
   const { scenario } = loaded
   if (config.db === undefined && config.keep) warn('--keep has no effect on the embedded server, which is removed at exit; pass --db to keep the schema')
   const namespace = namespaceFor(scenario.name)
@@ -95,17 +100,29 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   events.emit('phase', config.db === undefined && !options.embedded ? 'starting an embedded PostgreSQL' : 'connecting')
   // Readers need connections too: the embedded server is sized for them, and a given server must fit them.
   const readers = callScenarioCode(`readers.count() in ${loaded.origin}`, () => scenario.readers?.count(params) ?? 0)
-  const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, readers: Number.isInteger(readers) ? readers : 0, log, warn }
+  const route = nemesis?.proxied ? nemesis.route : undefined
+  const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, readers: Number.isInteger(readers) ? readers : 0, log, warn, ...(route ? { route } : {}) }
   const nodes = await openNodes(config.dbs, targetOptions, options.embedded).catch(async (error: unknown) => {
     await redis?.close()
     throw error
   })
   const target = nodes[0]!
+  // Another service's database, for scenarios that span two: on --db2, or beside the first.
+  const second = await openSecond(scenario, config, target, { ...targetOptions, readers: 0 }).catch(async (error: unknown) => {
+    await Promise.all([closeNodes(nodes), second?.close(), redis?.close()])
+    await nemesis?.close()
+    throw error
+  })
   // Every call into scenario code from here on is bounded by time, and a signal stops them all.
   const watchdog = new Watchdog({ stallMs: stallBoundMs(config, target.dialect), signal: options.signal, interrupted: () => new InterruptedError() })
   try {
     events.emit('phase', `preparing schema ${target.namespace}`)
-    await prepareTarget(target, watchdog, { schema, strategy, strategyName, origin: loaded.origin, params })
+    if (second && schema2) {
+      await second.runScript(schema2.sql).catch((error: unknown) => {
+        throw new TargetError(`the schema script ${schema2.path} failed on ${second.server}: ${messageOf(error)}`, { cause: error })
+      })
+    }
+    await prepareTarget(target, watchdog, { schema, strategy, strategyName, origin: loaded.origin, params }, undefined, second)
     // The other nodes of a cluster get the schema by replication: wait until each has it.
     await Promise.all(nodes.slice(1).map((node) => node.awaitNamespace()))
 
@@ -149,6 +166,9 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       config,
       target,
       nodes,
+      second,
+      faults: nemesis?.faults,
+      during: nemesis && { start: () => nemesis.start({ nodes, redis, history, workers: config.workers }), stop: () => nemesis.stop() },
       redis,
       runId: randomInt(1, 2 ** 31 - 1),
       history,
@@ -162,6 +182,10 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     })
     if (options.signal?.aborted) throw new InterruptedError()
 
+    if (strategy.recover) {
+      events.emit('phase', 'recovering')
+      await recoverAfterRun(strategy, { target, second, watchdog, site: `strategy '${strategyName}' recover() in ${loaded.origin}`, params })
+    }
     events.emit('phase', 'checking invariants')
     const seen = totals.history()
     const outcomes = { ...totals.outcomes }
@@ -169,7 +193,8 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const invariants = await onOwnConnection(target, watchdog, async (db) => {
       // On a cluster, the first node must first apply what the others committed.
       await target.readCommittedEverywhere(db)
-      return checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen }, calls)
+      if (!second) return checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen }, calls)
+      return onOwnConnection(second, watchdog, (db2) => checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, db2, params, outcomes, history: seen }, calls))
     })
     const completed = totals.completed
     const violations = invariants.filter((invariant) => !invariant.held).length
@@ -215,6 +240,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       reads: seen.reads,
       readErrors: seen.readErrors,
       observations: seen.observations,
+      faults: [...totals.faults].map(([fault, counts]) => ({ fault, ...counts })),
       redis: redis ? { server: redis.server, url: redis.url } : null,
       invariants,
       violations,
@@ -239,6 +265,8 @@ export async function prepareTarget(
   run: { readonly schema: { readonly path: string; readonly sql: string }; readonly strategy: Strategy<Params, unknown>; readonly strategyName: string; readonly origin: string; readonly params: Params },
   /** Where `prepare` runs, when the caller has a connection for it; by default one of its own. */
   on?: Session,
+  /** The scenario's second database, whose connection `prepare` gets as `db2`. */
+  second?: Target,
 ): Promise<void> {
   const { schema, strategy, strategyName, origin, params } = run
   await target.runScript(schema.sql).catch((error: unknown) => {
@@ -247,7 +275,10 @@ export async function prepareTarget(
   const prepare = strategy.prepare
   if (!prepare) return
   const site = `strategy '${strategyName}' prepare() in ${origin}`
-  const call = (own: Session) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, params }))
+  const call = (own: Session) =>
+    second
+      ? onOwnConnection(second, watchdog, (db2) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, db2, params })))
+      : watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, params }))
   const prepared = on ? call(on) : onOwnConnection(target, watchdog, call)
   await prepared.catch((error: unknown) => {
     if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
@@ -298,4 +329,35 @@ function round(value: number, digits: number): number {
 /** How many of `workers` run on node `index` when spread round-robin over `nodes`. */
 function workersOnNode(workers: number, nodes: number, index: number): number {
   return Math.floor(workers / nodes) + (index < workers % nodes ? 1 : 0)
+}
+
+/**
+ * The scenario's second database, another service's: a namespace of its own on `--db2`, or, without it,
+ * on the first node's server. Undefined for scenarios with one database.
+ */
+async function openSecond(scenario: Scenario<Params, unknown>, config: RunConfig, first: Target, options: TargetOptions): Promise<Target | undefined> {
+  const second = scenario.secondDatabase
+  if (!second) return undefined
+  const namespace = namespaceFor(`${scenario.name}-${second.name}`)
+  return config.db2 === undefined ? first.sibling(namespace) : openTarget(config.db2, { ...options, namespace })
+}
+
+/**
+ * A strategy's recovery, once the workers stopped: on connections of its own to both databases, bounded
+ * by the watchdog like any scenario code. What it throws is the scenario's fault, or the target's when a
+ * connection broke.
+ */
+async function recoverAfterRun(
+  strategy: Strategy<Params, unknown>,
+  run: { readonly target: Target; readonly second: Target | undefined; readonly watchdog: Watchdog; readonly site: string; readonly params: Params },
+): Promise<void> {
+  const { target, second, watchdog, site, params } = run
+  const recover = strategy.recover!
+  const call = (db: Session, db2: Session | undefined) =>
+    watchdog.call(site, db, (own) => recover({ dialect: target.dialect, engine: target.engine, db: own, db2, params, broker: undefined }))
+  const recovered = onOwnConnection(target, watchdog, (db) => (second ? onOwnConnection(second, watchdog, (db2) => call(db, db2)) : call(db, undefined)))
+  await recovered.catch((error: unknown) => {
+    if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
+    throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
+  })
 }

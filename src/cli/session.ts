@@ -9,6 +9,8 @@ export interface RunCommandOptions {
   db?: string[]
   redis?: string[]
   nemesis?: string[]
+  db2?: string
+  rabbitmq?: string
   lockTtl?: string
   workers?: string
   iterations?: string
@@ -71,6 +73,8 @@ export async function commandSession<T>(
       db: options.db,
       redis: options.redis,
       nemesis: options.nemesis,
+      db2: options.db2,
+      rabbitmq: options.rabbitmq,
       lockTtl: options.lockTtl,
       workers: options.workers,
       iterations: options.iterations,

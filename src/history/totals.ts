@@ -27,6 +27,8 @@ export class Totals implements HistorySink {
   reads = 0
   readErrors = 0
   readonly observations = new Map<string, { count: number; samples: string[] }>()
+  /** The nemesis's faults by kind: how many began, and how many it could not inject. */
+  readonly faults = new Map<string, { injected: number; failed: number }>()
   #completed = 0
 
   append(event: HistoryEvent): void {
@@ -58,6 +60,14 @@ export class Totals implements HistorySink {
       case 'note':
         this.#note(event.name, event.detail)
         return
+      case 'nemesis': {
+        if (event.phase === 'end') return
+        let counts = this.faults.get(event.fault)
+        if (!counts) this.faults.set(event.fault, (counts = { injected: 0, failed: 0 }))
+        if (event.phase === 'start') counts.injected++
+        else counts.failed++
+        return
+      }
       case 'read':
         if (event.ok) this.reads++
         else {

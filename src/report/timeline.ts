@@ -100,8 +100,23 @@ function intro(trace: Trace, model: TimelineModel, width: number, naming: Naming
     const who = model.hidden.map((lane) => `${naming.name(lane.worker)} (${lane.operations.map((op) => op.outcome ?? 'running').join(', ')})`)
     said(`  ${plural(model.hidden.length, `more ${naming.noun}`)} not shown: ${who.join(', ')}`)
   }
-  return lines
+  return [...lines, ...faultLines(trace, width)]
 }
+
+/** The nemesis's faults while these operations ran, at their time since the first began: at most MAX_FAULT_LINES. */
+function faultLines(trace: Trace, width: number): Segment[][] {
+  const faults = trace.faults ?? []
+  if (faults.length === 0) return []
+  const first = Math.min(...trace.operations.map((operation) => operation.start))
+  const shown = faults.slice(0, MAX_FAULT_LINES).map((fault) => {
+    const at = `+${((fault.t - first) / 1_000).toFixed(1)} ms`
+    return `  ⚡ ${at} nemesis ${fault.fault} ${fault.phase === 'end' ? 'ended' : fault.phase === 'fail' ? 'failed' : 'began'}: ${fault.detail}`
+  })
+  if (faults.length > MAX_FAULT_LINES) shown.push(`  ⚡ ${plural(faults.length - MAX_FAULT_LINES, 'more fault event')} meanwhile`)
+  return shown.flatMap((text) => wrapToWidth(text, width, '    ').map((line) => [seg(line, 'failed')]))
+}
+
+const MAX_FAULT_LINES = 6
 
 function outro(trace: Trace, model: TimelineModel, width: number, naming: Naming): Segment[][] {
   const split = readBeforeAnyWrite(model.lanes)

@@ -1,5 +1,5 @@
 import type { ErrorClass, Outcome } from '../history/outcome.js'
-import { isConflict } from '../scenario/define-scenario.js'
+import { isConflict, isCrash } from '../scenario/define-scenario.js'
 import { classifyError, ConnectionLost } from '../target/classify.js'
 import { messageOf } from '../errors.js'
 import { redact } from '../redact.js'
@@ -22,6 +22,8 @@ export interface ErrorOutcome {
 export function outcomeOfError(error: unknown): ErrorOutcome {
   const message = redact(messageOf(error))
   if (isConflict(error)) return { outcome: 'conflict', message }
+  // A crashed saga may have done any of its steps: nobody knows until recovery looks.
+  if (isCrash(error)) return { outcome: 'unknown', message }
   const errorClass = classifyError(error)
   const code = errorCodeOf(error)
   const described = code === undefined ? { errorClass, message } : { errorClass, code, message }

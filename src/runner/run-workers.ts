@@ -5,15 +5,15 @@ import type { TimeSeriesSink } from '../history/time-series.js'
 import { millis, type HistoryStream } from '../history/stream.js'
 import type { ShowKey } from '../history/keys.js'
 import type { Outcome } from '../history/outcome.js'
-import type { Params, Scenario, Strategy } from '../scenario/define-scenario.js'
+import { isCrash, type BrokerContext, type Params, type Scenario, type Strategy } from '../scenario/define-scenario.js'
+import type { WorkerFaults } from './worker-faults.js'
 import { classifyError } from '../target/classify.js'
 import type { Session } from '../target/session.js'
 import type { Target } from '../target/target.js'
 import type { RedisTarget } from '../target/redis.js'
-import type { Redis } from 'ioredis'
 import type { RunEmitter, Tick } from './events.js'
 import { outcomeOfError, type ErrorOutcome } from './outcome-of-error.js'
-import { checkedOutcome, completion, createWorkerContext } from './worker-context.js'
+import { checkedOutcome, completion, createWorkerContext, type WorkerConnections } from './worker-context.js'
 import { TracedSession, type CurrentOperation } from './traced-session.js'
 import { redact } from '../redact.js'
 import { openAll } from './open-all.js'
@@ -38,6 +38,14 @@ export interface WorkersInput {
   readonly nodes: readonly Target[]
   /** Set when the strategy requires Redis. */
   readonly redis: RedisTarget | undefined
+  /** The scenario's second database (`secondDatabase`): each worker gets a connection to it too. */
+  readonly second?: Target | undefined
+  /** The run's broker, for strategies that require RabbitMQ. */
+  readonly broker?: BrokerContext | undefined
+  /** Faults the nemesis aims at workers (`pause-worker`, `crash-saga`); absent without them. */
+  readonly faults?: WorkerFaults | undefined
+  /** Told when the workload starts (after the start barrier) and ends (before connections close): the nemesis. */
+  readonly during?: { start(): void; stop(): Promise<void> } | undefined
   readonly runId: number
   /** Where every event of the run goes (totals, per-key rings, the history file). */
   readonly history: HistoryStream
@@ -70,9 +78,14 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   const opening = { signal: input.signal }
   const sessions = await openAll(config.workers + readerCount, (i) => (i < config.workers ? nodes[i % nodes.length]! : target).connect(), (session) => session.close(), opening)
   const readerSessions = sessions.splice(config.workers)
+  const second = input.second
+  const secondSessions = await (second ? openAll(config.workers, () => second.connect(), (session) => session.close(), opening) : Promise.resolve([])).catch(async (error: unknown) => {
+    await Promise.all([...sessions, ...readerSessions].map((session) => session.close()))
+    throw error
+  })
   const redis = input.redis
   const redisClients = await (redis ? openAll(config.workers, () => redis.connect(), (client) => client.disconnect(), opening) : Promise.resolve([])).catch(async (error: unknown) => {
-    await Promise.all([...sessions, ...readerSessions].map((session) => session.close()))
+    await Promise.all([...sessions, ...readerSessions, ...secondSessions].map((session) => session.close()))
     // e.g. Redis's maxclients reached mid-way: the server's refusal, not a racebench bug.
     if (error instanceof RacebenchError) throw error
     throw new TargetError(`could not open ${config.workers} connections to ${redis?.server} at ${redis?.url}: ${messageOf(error)}`, { cause: error })
@@ -92,14 +105,15 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   ticker.unref()
   try {
     events.emit('start', { workers: config.workers })
+    input.during?.start()
     const deadline = 'durationMs' in config.stop ? startedAt + config.stop.durationMs : Number.POSITIVE_INFINITY
     let writing = true
     const failed = (error: unknown) => input.watchdog.fail(error instanceof Error ? error : new Error(String(error)))
-    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, session, redisClients[worker], deadline, stoppedWorkers).catch(failed))).finally(() => {
+    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, { session, redisClient: redisClients[worker], session2: secondSessions[worker] }, deadline, stoppedWorkers).catch(failed))).finally(() => {
       writing = false
     })
     const readers = Promise.all(readerSessions.map((session, reader) => read(input, reader, session, () => writing).catch(failed)))
-    await Promise.all([workers, readers])
+    await Promise.all([workers, readers]).finally(() => input.during?.stop())
     if (input.watchdog.fault) throw input.watchdog.fault
   } finally {
     clearInterval(ticker)
@@ -111,14 +125,14 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
 }
 
 /** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
-async function work(input: WorkersInput, worker: number, session: Session, redisClient: Redis | undefined, deadline: number, stoppedWorkers: number[]): Promise<void> {
+async function work(input: WorkersInput, worker: number, connections: WorkerConnections, deadline: number, stoppedWorkers: number[]): Promise<void> {
   const { scenario, params, config, history, watchdog, showKey } = input
   // Only a run over several nodes names the node on its invokes: a single server's events stay as they were.
   const node = input.nodes.length > 1 ? worker % input.nodes.length : undefined
   const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
-  const { ctx, operation, traced, startOperation } = createWorkerContext(input, worker, session, redisClient, watch)
+  const { ctx, operation, traced, startOperation } = createWorkerContext(input, worker, connections, watch)
 
   const site = `strategy '${input.strategyName}' run() in ${input.origin}`
   try {
@@ -141,8 +155,18 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
         const failed = outcomeOfError(error)
         end = failed
-        // Classified once, in outcomeOfError: its class decides whether the connection is gone.
-        if (failed.errorClass === 'connection') {
+        // Classified once, in outcomeOfError: its class decides whether the connection is gone. A
+        // crashed process's connections are gone too: closing them rolls back what it left open.
+        if (failed.errorClass === 'connection' || isCrash(error)) {
+          if (ctx.db2 && input.second) {
+            const replaced2 = await reconnectSecond(input, ctx.db2, worker)
+            if (!replaced2) {
+              history.append(completion(history, started, worker, i, key, end))
+              stoppedWorkers.push(worker)
+              return
+            }
+            ctx.db2 = traced(replaced2)
+          }
           const replaced = await reconnect(input, ctx.db, worker)
           if (!replaced) {
             history.append(completion(history, started, worker, i, key, end))
@@ -156,7 +180,7 @@ async function work(input: WorkersInput, worker: number, session: Session, redis
     }
   } finally {
     // Closing also ends the transaction of an abandoned call, releasing the locks it held.
-    await settleWithin(ctx.db.close(), watchdog.graceMs)
+    await Promise.all([settleWithin(ctx.db.close(), watchdog.graceMs), ctx.db2 && settleWithin(ctx.db2.close(), watchdog.graceMs)])
   }
 }
 
@@ -206,6 +230,17 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
     }
   } finally {
     await settleWithin(session.close(), watchdog.graceMs)
+  }
+}
+
+/** A crashed worker's connection to the second database, replaced as its first one is. */
+async function reconnectSecond(input: WorkersInput, broken: Session, worker: number): Promise<Session | undefined> {
+  await broken.close()
+  try {
+    return await input.second!.connect()
+  } catch (error) {
+    input.warn(`worker ${worker} stopped early: its connection to the second database could not be reopened (${messageOf(error)})`)
+    return undefined
   }
 }
 

@@ -5,7 +5,7 @@ import type { CompletionEvent } from '../history/event.js'
 import type { Outcome } from '../history/outcome.js'
 import { millis, type HistoryStream } from '../history/stream.js'
 import { shown } from '../scenario/code-fault.js'
-import type { Params, StrategyContext } from '../scenario/define-scenario.js'
+import { Crash, type Params, type StrategyContext } from '../scenario/define-scenario.js'
 import { backoff, withRetry } from '../strategy/retry.js'
 import { sleep } from '../strategy/sleep.js'
 import { inTransaction } from '../strategy/transaction.js'
@@ -33,6 +33,13 @@ export interface StepGate {
   think(pause: () => Promise<void>): () => Promise<void>
 }
 
+/** A worker's connections: to the database, to Redis, and to the scenario's second database. */
+export interface WorkerConnections {
+  readonly session: Session
+  readonly redisClient?: Redis | undefined
+  readonly session2?: Session | undefined
+}
+
 /** A worker's StrategyContext and the means to move it from one operation to the next. */
 export interface WorkerContext {
   readonly ctx: { -readonly [F in keyof StrategyContext<Params, unknown>]: StrategyContext<Params, unknown>[F] }
@@ -52,14 +59,14 @@ export interface WorkerContext {
  * a scheduled run passes a `gate` (load runs pass none, and pay nothing for it).
  */
 export function createWorkerContext(
-  input: Pick<WorkersInput, 'strategy' | 'params' | 'config' | 'target' | 'redis' | 'runId' | 'history'>,
+  input: Pick<WorkersInput, 'strategy' | 'params' | 'config' | 'target' | 'redis' | 'runId' | 'history' | 'faults' | 'broker'>,
   worker: number,
-  session: Session,
-  redisClient: Redis | undefined,
+  connections: WorkerConnections,
   watch: Watch,
   gate?: StepGate,
 ): WorkerContext {
-  const { strategy, params, config, history } = input
+  const { strategy, params, config, history, faults } = input
+  const { session, redisClient, session2 } = connections
   const jitter = createRng(config.seed, worker * 2 + 1)
   // The runner wraps whole operations in a transaction only for strategies that do not open their own.
   const wrapIn = strategy.ownsTransaction ? undefined : config.isolation
@@ -83,10 +90,22 @@ export function createWorkerContext(
     ? (raw: Session) => gate.session(new TracedSession(raw, history, current, watch))
     : (raw: Session) => new TracedSession(raw, history, current, watch)
   const redis = input.redis
-  const pause = config.thinkMs > 0 ? () => {
+  const plainPause = config.thinkMs > 0 ? () => {
     history.append({ t: history.micros(), type: 'think', worker, iteration: current.iteration, ms: config.thinkMs })
     return watch.pause(sleep(config.thinkMs))
   } : () => Promise.resolve()
+  // `pause-worker`: the think the nemesis armed stalls longer, inside whatever lock or lease is held.
+  const pause = faults ? () => {
+    const stall = faults.takePause(worker)
+    if (stall === undefined) return plainPause()
+    const at = history.micros()
+    history.append({ t: at, type: 'nemesis', fault: 'pause-worker', phase: 'start', detail: `worker ${worker} stalls ${stall} ms`, worker })
+    history.append({ t: at, type: 'think', worker, iteration: current.iteration, ms: config.thinkMs + stall })
+    return watch.pause(sleep(config.thinkMs + stall)).then(() => {
+      history.append({ t: history.micros(), type: 'nemesis', fault: 'pause-worker', phase: 'end', detail: `worker ${worker} resumes`, worker })
+    })
+  } : plainPause
+  const crashes = createRng(config.seed, 2_000_000 + worker)
   // With no pause there is nothing to schedule: think is a step point only when --think is set.
   const think = gate && config.thinkMs > 0 ? gate.think(pause) : pause
   const redisTraced = redis && redisClient ? traceRedis(redisClient, history, current, input.target.namespace) : undefined
@@ -102,6 +121,13 @@ export function createWorkerContext(
     iteration: 0,
     runId: input.runId,
     timeoutMs: config.timeoutMs,
+    db2: session2 ? traced(session2) : undefined,
+    broker: input.broker,
+    checkpoint: async (name) => {
+      if (!faults?.crashes(crashes)) return
+      history.append({ t: history.micros(), type: 'nemesis', fault: 'crash-saga', phase: 'start', detail: `worker ${worker} crashed at ${name}`, worker })
+      throw new Crash(name)
+    },
     redis: redis && redisTraced ? { client: gate ? gate.redis(redisTraced) : redisTraced, key: redis.key, lockTtlMs: config.lockTtlMs } : undefined,
     think,
     transaction: (fn) => inTransaction(ctx.db, level, fn),

@@ -35,6 +35,22 @@ export interface StrategyContext<P extends Params, K> {
   /** This worker's Redis connection and the run's key namespace, for strategies that require Redis. */
   readonly redis: RedisContext | undefined
   /**
+   * This worker's connection to the scenario's second database (`secondDatabase`: another service's,
+   * e.g. the jobs of a payment saga whose balances live in `db`), or undefined when it has none. No
+   * transaction spans `db` and `db2`.
+   */
+  readonly db2: Session | undefined
+  /** The run's message broker (RabbitMQ), for strategies that require `rabbitmq`. */
+  readonly broker: BrokerContext | undefined
+  /**
+   * A point between two steps of a multi-step operation (a saga) where a process could crash. With
+   * `--nemesis crash-saga:P` the runner crashes a share P of the operations at such points: this
+   * throws a crash the strategy must let through (never compensate on it: a crashed process runs no
+   * more code; see `isCrash`); the operation ends `unknown`, and the worker's connections are closed
+   * and reopened, which rolls back whatever transaction was open.
+   */
+  checkpoint(name: string): Promise<void>
+  /**
    * Times `acquire`, which takes a lock, into the run's lock statistics (shown in the table, so lock
    * strategies can be compared). If it throws, the lock counts as not acquired.
    */
@@ -60,6 +76,22 @@ export interface StrategyContext<P extends Params, K> {
    * The last error propagates and the runner records it as a `conflict`.
    */
   retry<T>(fn: () => Promise<T>): Promise<T>
+}
+
+/** The run's message broker: a queue of the run's own, deleted at the end. */
+export interface BrokerContext {
+  /** Publishes one message to the run's queue and waits for the broker's confirm. */
+  publish(message: Readonly<Record<string, unknown>>): Promise<void>
+}
+
+/** What a strategy's `recover` gets: both databases and the broker, after the workers stopped. */
+export interface RecoveryContext<P extends Params> {
+  readonly dialect: Dialect
+  readonly engine: Engine
+  readonly db: Session
+  readonly db2: Session | undefined
+  readonly params: P
+  readonly broker: BrokerContext | undefined
 }
 
 /** A worker's Redis connection, inside the run's own key namespace. */
@@ -114,6 +146,8 @@ export interface History {
 
 /** What `prepare` gets: the run's schema already exists, with the scenario's tables and seed data. */
 export interface PrepareContext<P extends Params> {
+  /** The second database's connection, for scenarios with a `secondDatabase`. */
+  readonly db2?: Session
   readonly dialect: Dialect
   /** What the engine guarantees and the SQL that differs between engines: ask it instead of branching on `dialect`. */
   readonly engine: Engine
@@ -158,7 +192,7 @@ export interface Strategy<P extends Params, K> {
    */
   readonly ownsTransaction?: boolean
   /** Services the strategy needs besides the database. */
-  readonly requires?: readonly 'redis'[]
+  readonly requires?: readonly ('redis' | 'rabbitmq')[]
   /**
    * Set when the strategy's safety rests on locks alone, the locks the database server holds for a
    * transaction or a session (`SELECT … FOR UPDATE`, advisory or named locks, SERIALIZABLE's locking
@@ -175,6 +209,11 @@ export interface Strategy<P extends Params, K> {
   readonly unsupportedOn?: Partial<Readonly<Record<Dialect, string>>>
   /** One-time setup the strategy needs beyond the scenario's schema (e.g. a unique index). */
   prepare?(ctx: PrepareContext<P>): Promise<void>
+  /**
+   * Runs once after the workers stopped and before the invariants: the recovery a restarted service
+   * would do (complete or compensate unfinished sagas from a durable log, relay an outbox).
+   */
+  recover?(ctx: RecoveryContext<P>): Promise<void>
   run(ctx: StrategyContext<P, K>): Promise<StrategyOutcome>
 }
 
@@ -213,6 +252,10 @@ export interface OfflineInvariantContext<P extends Params> {
 
 /** What an invariant checks: the final state (through `db`) and what the run acknowledged. */
 export interface InvariantContext<P extends Params> extends OfflineInvariantContext<P> {
+  /** The second database's connection, for scenarios with a `secondDatabase`. */
+  readonly db2?: Session
+  /** Every message the run's queue received, in order (drained after `recover`), for strategies with a broker. */
+  readonly delivered?: readonly Readonly<Record<string, unknown>>[]
   readonly dialect: Dialect
   /** What the engine guarantees and the SQL that differs between engines: ask it instead of branching on `dialect`. */
   readonly engine: Engine
@@ -256,6 +299,12 @@ export interface ScenarioDefinition<P extends Params, K> {
   readonly invariants: Readonly<Record<string, Invariant<P, K>>>
   /** Concurrent readers, for scenarios whose invariants are about what others could see meanwhile. */
   readonly readers?: Readers<P>
+  /**
+   * A second database, another service's, for incidents that span two (a payment saga): its schema file
+   * in `sql/<dialect>/`, created in a namespace of its own on `--db2` (or, without it, beside the first).
+   * Workers get a second connection (`ctx.db2`); setup, recovery and invariants get one too.
+   */
+  readonly secondDatabase?: { readonly name: string; readonly schema: string }
 }
 
 /** A scenario: what `defineScenario` returns and what a scenario file default-exports. */
@@ -326,4 +375,28 @@ export class Conflict extends Error {
  */
 export function isConflict(error: unknown): error is Conflict {
   return typeof error === 'object' && error !== null && (error as { [CONFLICT_BRAND]?: unknown })[CONFLICT_BRAND] === true
+}
+
+const CRASH_BRAND: unique symbol = Symbol.for('racebench.crash')
+
+/**
+ * What `ctx.checkpoint` throws when `--nemesis crash-saga:P` crashes the operation there: the process
+ * "died" between two steps. Let it through: a crashed process runs no compensation and no cleanup; the
+ * runner records the operation as `unknown` and gives the worker new connections.
+ */
+export class Crash extends Error {
+  override readonly name = 'Crash'
+
+  constructor(readonly at: string) {
+    super(`crashed at ${at} (--nemesis crash-saga)`)
+  }
+
+  get [CRASH_BRAND](): true {
+    return true
+  }
+}
+
+/** Whether `error` is a Crash from `ctx.checkpoint`, from any copy of racebench. */
+export function isCrash(error: unknown): error is Crash {
+  return typeof error === 'object' && error !== null && (error as { [CRASH_BRAND]?: unknown })[CRASH_BRAND] === true
 }

@@ -6,9 +6,9 @@ import type { Params } from './define-scenario.js'
 import type { LoadedScenario } from './load-scenario.js'
 
 /** Reads a scenario's schema script for a dialect and fills in its `{{param}}` placeholders. */
-export async function readSchema(loaded: LoadedScenario, dialect: Dialect, params: Params): Promise<{ path: string; sql: string }> {
+export async function readSchema(loaded: LoadedScenario, dialect: Dialect, params: Params, file = loaded.scenario.schema): Promise<{ path: string; sql: string }> {
   const { scenario } = loaded
-  const path = isAbsolute(scenario.schema) ? scenario.schema : join(loaded.sqlDir, dialect, scenario.schema)
+  const path = isAbsolute(file) ? file : join(loaded.sqlDir, dialect, file)
   let template: string
   try {
     template = await readFile(path, 'utf8')

@@ -6,6 +6,7 @@ import { loadScenario, type LoadedScenario } from './load-scenario.js'
 import { resolveParams } from './params.js'
 import { assertSupported, pickStrategy } from './pick-strategy.js'
 import { readSchema } from './read-schema.js'
+import { UsageError } from '../errors.js'
 
 /** A scenario, strategy, params and schema script, all checked: what a run needs before it touches a server. */
 export interface ResolvedRun {
@@ -16,6 +17,8 @@ export interface ResolvedRun {
   readonly params: Params
   readonly dialect: Dialect
   readonly schema: Awaited<ReturnType<typeof readSchema>>
+  /** The second database's schema script, for scenarios with a `secondDatabase`. */
+  readonly schema2?: Awaited<ReturnType<typeof readSchema>>
 }
 
 /**
@@ -34,7 +37,10 @@ export async function resolveRun(
   const dialect = dialectOf(config.db)
   assertSupported(scenario, strategyName, dialect)
   const schema = await readSchema(loaded, dialect, params)
-  return { loaded, scenario, strategyName, strategy, params, dialect, schema }
+  const second = scenario.secondDatabase
+  if (!second && config.db2 !== undefined) throw new UsageError(`--db2 is for scenarios with a second database; '${scenario.name}' has none`)
+  const schema2 = second ? await readSchema(loaded, dialectOf(config.db2 ?? config.db), params, second.schema) : undefined
+  return { loaded, scenario, strategyName, strategy, params, dialect, schema, ...(schema2 ? { schema2 } : {}) }
 }
 
 /** Where a run's warnings go unless its caller says otherwise. */

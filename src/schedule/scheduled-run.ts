@@ -143,7 +143,7 @@ export class ScheduleBench {
     const work = async (worker: number, session: Session): Promise<void> => {
       const watch = watchdog.watch()
       const workerInput = { strategy, params, config, target, redis: this.#input.redis, runId, history }
-      const { ctx, operation } = createWorkerContext(workerInput, worker, session, redisClients[worker], watch, gate.forWorker(worker))
+      const { ctx, operation } = createWorkerContext(workerInput, worker, { session, redisClient: redisClients[worker] }, watch, gate.forWorker(worker))
       ctx.key = this.#input.key
       const started = performance.now()
       history.append({ t: history.micros(started), type: 'invoke', worker, iteration: 0, key, keyValue: this.#input.key, attempt: 0 })

@@ -7,6 +7,7 @@ import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js
 import type { ClusterInfo, Target, TargetOptions } from './target.js'
 import type { Session } from './session.js'
 import { mysqlEngine } from '../engines/mysql/engine.js'
+import { engineFamilyOf } from '../engines/engine-family.js'
 
 /**
  * Connects to a MySQL or MariaDB server and creates the run's own database in it. Every session
@@ -21,12 +22,12 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
   let mariadb = false
   let galera = false
 
-  const open = (database: string | undefined, multipleStatements: boolean) =>
+  const open = async (database: string | undefined, multipleStatements: boolean, via?: { readonly host: string; readonly port: number }) =>
     connectOrExplain(
       () =>
         mysql.createConnection({
-          host: where.host,
-          port: Number(where.port),
+          host: via?.host ?? where.host,
+          port: via?.port ?? Number(where.port),
           user: where.user,
           // As node-postgres and ioredis do, a `?password=` stands in for one missing from the user info.
           password: decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || undefined,
@@ -51,7 +52,8 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
     namespaceKind: 'database',
     async connect(role) {
       // The setup connection starts in the URL's database (ours does not exist yet) and runs scripts.
-      const session = new MysqlSession(await open(role === 'setup' ? where.database || undefined : namespace, role === 'setup'))
+      const via = role === 'worker' && options.route ? await options.route({ host: where.host, port: Number(where.port) }) : undefined
+      const session = new MysqlSession(await open(role === 'setup' ? where.database || undefined : namespace, role === 'setup', via))
       if (role === 'worker') await setTimeouts(session)
       return session
     },
@@ -66,12 +68,11 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
         .catch(() => admin.query<{ level: string }>('SELECT @@tx_isolation AS level'))
       const cluster = mariadb ? await galeraOf(admin) : undefined
       galera = cluster !== undefined
-      const name = mariadb ? 'MariaDB' : 'MySQL'
       return {
         server: mariadb ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
         defaultIsolation: (isolation.rows[0]?.level ?? 'REPEATABLE-READ').toLowerCase() as IsolationLevel,
         capacity: await readMysqlCapacity(admin),
-        engine: mysqlEngine({ name: cluster ? `${name} Galera` : name, galera: cluster !== undefined }),
+        engine: mysqlEngine({ family: engineFamilyOf(version, 'mysql'), version, galera: cluster !== undefined }),
         cluster,
       }
     },
@@ -88,7 +89,7 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
       if (galera) await session.query('SET SESSION wsrep_sync_wait = 1')
     },
   }
-  return openSqlTarget(url, namespace, engine, options)
+  return openSqlTarget(url, namespace, engine, options, (other) => openMysqlTarget(url, { ...options, namespace: other }))
 }
 
 /**

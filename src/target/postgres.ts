@@ -6,6 +6,7 @@ import { serverAddress } from './server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
 import type { Target, TargetOptions } from './target.js'
 import { postgresEngine } from '../engines/postgres/engine.js'
+import { engineFamilyOf } from '../engines/engine-family.js'
 
 /** count(*) is bigint: parse it as a number (exact below 2^53), as mysql2 does, so SQL stays portable. */
 const BIGINT_AS_NUMBER = {
@@ -44,7 +45,7 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
     namespaceKind: 'schema',
     async connect(role) {
       const client = new pg.Client({
-        connectionString: safeUrl,
+        connectionString: role === 'worker' && options.route ? await routed(safeUrl, where, options.route) : safeUrl,
         types: BIGINT_AS_NUMBER,
         // Names the run, so a DBA (or a test) can tell its connections apart in pg_stat_activity.
         application_name: `racebench ${role} ${namespace}`,
@@ -72,8 +73,9 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
       return new PostgresSession(client)
     },
     async describe(admin) {
-      const { rows } = await admin.query<{ version: string; isolation: string }>(
-        `SELECT current_setting('server_version') AS version, current_setting('default_transaction_isolation') AS isolation`,
+      // version() as well: it names the family (CockroachDB, YugabyteDB) where server_version does not.
+      const { rows } = await admin.query<{ version: string; full: string; isolation: string }>(
+        `SELECT current_setting('server_version') AS version, version() AS full, current_setting('default_transaction_isolation') AS isolation`,
       )
       const settings = rows[0]
       if (!settings) throw new Error('the server returned no settings')
@@ -81,7 +83,7 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
         server: `PostgreSQL ${settings.version.split(' ')[0]}`,
         defaultIsolation: settings.isolation.replace(/ /g, '-') as IsolationLevel,
         capacity: await readPostgresCapacity(admin),
-        engine: postgresEngine,
+        engine: postgresEngine(engineFamilyOf(settings.full, 'postgres'), settings.full),
       }
     },
     async createNamespace(admin) {
@@ -92,5 +94,14 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
       return (await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [namespace])).rowCount > 0
     },
   }
-  return openSqlTarget(url, namespace, engine, options, embedded)
+  return openSqlTarget(url, namespace, engine, options, (other) => openPostgresTarget(url, { ...options, namespace: other }), embedded)
+}
+
+/** The URL with its host and port replaced by where `route` sends worker connections. */
+async function routed(url: string, where: { readonly host: string; readonly port: string }, route: NonNullable<TargetOptions['route']>): Promise<string> {
+  const via = await route({ host: where.host, port: Number(where.port) })
+  const parsed = new URL(url)
+  parsed.hostname = via.host
+  parsed.port = String(via.port)
+  return parsed.toString()
 }

@@ -37,6 +37,7 @@ export async function openSqlTarget(
   namespace: string,
   engine: SqlEngine,
   options: TargetOptions,
+  sibling: (namespace: string) => Promise<Target>,
   embedded?: { stop(): Promise<void> },
 ): Promise<Target> {
   const secrets = rememberSecretsOf(url)
@@ -65,6 +66,7 @@ export async function openSqlTarget(
       defaultIsolation,
       admin,
       connect: () => engine.connect('worker'),
+      sibling,
       readCommittedEverywhere: async (db) => {
         await engine.readCommittedEverywhere?.(db)
       },

@@ -37,6 +37,11 @@ export interface Target {
    * not one cluster.
    */
   awaitNamespace(): Promise<void>
+  /**
+   * Opens another namespace on the same server, with the same settings (a scenario's second database,
+   * when no `--db2` is given). Closing it drops that namespace only; the server stays up.
+   */
+  sibling(namespace: string): Promise<Target>
   /** Runs a multi-statement SQL script (the scenario's schema) inside the namespace. */
   runScript(sql: string): Promise<void>
   /** Drops the namespace (unless kept), closes the admin connection, stops an embedded server. */
@@ -64,6 +69,12 @@ export interface TargetOptions {
    * neither creates nor drops it.
    */
   readonly join?: boolean
+  /**
+   * Where worker connections go instead of the server's own address: the nemesis's TCP proxy
+   * (`latency`, `reset`), asked for the server's host and port at each connect. Setup connections go
+   * straight to the server.
+   */
+  readonly route?: (server: { readonly host: string; readonly port: number }) => Promise<{ readonly host: string; readonly port: number }>
   readonly workers: number
   /** Connections the scenario's readers open besides the workers' (none when absent). */
   readonly readers?: number

@@ -45,6 +45,7 @@ function handMadeRun(overrides: Partial<RunResult> = {}): RunResult {
     latencyMs: latency,
     latencyMsByOutcome: { ok: latency, rejected: latency, conflict: none, error: latency, unknown: none },
     locks: null,
+    faults: [],
     redis: null,
     reads: 0,
     readErrors: 0,

@@ -31,6 +31,7 @@ export function run(overrides: Partial<RunResult> = {}): RunResult {
     latencyMs: latency,
     latencyMsByOutcome: { ok: latency, rejected: latency, conflict: latency, error: latency, unknown: latency },
     locks: null,
+    faults: [],
     redis: null,
     reads: 0,
     readErrors: 0,

@@ -220,7 +220,7 @@ describe('a bad history file: one line, exit 2', () => {
     const cases: [unknown, string][] = [
       [[1, 2], 'is not a history event (a JSON object): the file is damaged'],
       [{ type: 'ok', worker: 0 }, "is not a history event: it has no time 't' in microseconds"],
-      [{ t: 1, type: 'teleport' }, 'has an unknown event type "teleport"; known: invoke, ok, rejected, conflict, error, unknown, step, retry, lock, think, note, read'],
+      [{ t: 1, type: 'teleport' }, 'has an unknown event type "teleport"; known: invoke, ok, rejected, conflict, error, unknown, step, retry, lock, think, note, read, nemesis'],
       [{ t: 1, type: 'ok', worker: 0, iteration: 0, ms: 1 }, ": a 'ok' event needs a valid 'key': the file is damaged"],
       [{ t: 1, type: 'step', worker: 0, iteration: 0, ms: 1, sql: 42 }, ": a 'step' event needs a valid 'sql': the file is damaged"],
       [{ t: 1, type: 'step', iteration: 0, ms: 1 }, ": a 'step' event needs the 'worker' or 'reader' it belongs to: the file is damaged"],

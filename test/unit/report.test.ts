@@ -35,6 +35,7 @@ const result: RunResult = {
   latencyMs: latency,
   latencyMsByOutcome: { ok: latency, rejected: latency, conflict: none, error: latency, unknown: none },
   locks: { acquired: 395, notAcquired: 5, lost: 2, waitMs: { mean: 0.8, p50: 0.3, p95: 2.5, p99: 7.25, max: 40 } },
+  faults: [],
   redis: { server: 'Redis 7.0.15', url: 'redis://127.0.0.1:6379' },
   reads: 1234,
   readErrors: 0,
