@@ -78,6 +78,7 @@ export default defineScenario({
       run: (ctx) => ctx.retry(() => ctx.transaction(() => checkThenBook(ctx))),
     },
     advisory: {
+      needs: ['advisoryLocks'],
       // Its guard is a lock alone (the racing transactions write no common row): one node's only on Galera.
       serverLocks: true,
       summary: 'An advisory lock on the slot (pg_advisory_xact_lock; GET_LOCK on MySQL), then check and insert.',

@@ -2,7 +2,7 @@ import { describeWork, resolveConfig, type RunConfig, type RunFlags } from './co
 import { openHistoryFile, type HistoryFile } from './history/history-file.js'
 import { historyHeader } from './history/history-header.js'
 import { checkInvariants } from './check/check-invariants.js'
-import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError } from './errors.js'
+import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError, UsageError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
 import { Totals } from './history/totals.js'
 import { KeyRings } from './history/key-rings.js'
@@ -116,6 +116,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   // Every call into scenario code from here on is bounded by time, and a signal stops them all.
   const watchdog = new Watchdog({ stallMs: stallBoundMs(config, target.dialect), signal: options.signal, interrupted: () => new InterruptedError() })
   try {
+    assertEngineHas(strategy, strategyName, target)
     events.emit('phase', `preparing schema ${target.namespace}`)
     if (second && schema2) {
       await second.runScript(schema2.sql).catch((error: unknown) => {
@@ -360,4 +361,12 @@ async function recoverAfterRun(
     if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
     throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
   })
+}
+
+/** A strategy resting on a capability the server lacks (advisory locks on CockroachDB) is refused, with why. */
+function assertEngineHas(strategy: Strategy<Params, unknown>, name: string, target: Target): void {
+  for (const capability of strategy.needs ?? []) {
+    const reason = target.engine.lacks[capability]
+    if (reason) throw new UsageError(`strategy '${name}' cannot run on ${target.server}: ${reason}`)
+  }
 }

@@ -2,6 +2,7 @@ import { ExitCode } from '../errors.js'
 import { expectationsOf } from '../scenario/define-scenario.js'
 import { DIALECTS } from '../target/session.js'
 import { renderJson } from '../report/json.js'
+import { lackingEngines } from '../report/scenario-list.js'
 import { renderScenarioList } from '../report/scenario-list.js'
 import { styleFor } from '../report/style.js'
 import { BUILTIN_SCENARIOS } from '../scenario/builtin.js'
@@ -21,6 +22,8 @@ export async function listCommand(options: { json?: boolean }): Promise<number> 
         unsupportedOn: strategy.unsupportedOn ?? {},
         // Unsafe across the nodes of a multi-primary cluster whose locks bind one node (Galera).
         serverLocks: strategy.serverLocks === true,
+        // Distributed SQL engines that lack what it needs, by name, with the reason (not run here: from their docs).
+        unsupportedOnEngines: Object.fromEntries(lackingEngines(strategy)),
         // { postgres: { 'read-committed': 'safe', … }, mysql: { … } }
         expect: Object.fromEntries(
           DIALECTS.map((dialect) => [dialect, Object.fromEntries(expectationsOf(strategy).filter((e) => e.env.dialect === dialect).map((e) => [e.env.isolation, e.expect]))]),

@@ -3,6 +3,7 @@ import { expectationOf, expectationsOf, type Expectation, type Params, type Scen
 import { DIALECTS } from '../target/session.js'
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import { engineFor } from '../engines/engine-for.js'
+import { ENGINE_FACTS } from '../engines/engine-family.js'
 
 type AnyScenario = Scenario<Params, unknown>
 type AnyStrategy = Strategy<Params, unknown>
@@ -60,6 +61,7 @@ function describeScenario(scenario: AnyScenario, style: ChalkInstance): string {
     const { expected, caveat } = verdictOf(strategy)
     const requires = requirementsOf(strategy).map((needs) => style.dim(` [${needs}]`))
     const unsupported = Object.entries(strategy.unsupportedOn ?? {}).map(([dialect, why]) => style.dim(`\n  ${' '.repeat(width)}  not on ${dialect}: ${why}`))
+    for (const [family, reason] of lackingEngines(strategy)) unsupported.push(style.dim(`\n  ${' '.repeat(width)}  not on ${family}: ${reason}`))
     if (strategy.serverLocks) unsupported.push(style.dim(`\n  ${' '.repeat(width)}  unsafe across the nodes of a Galera cluster: its guard is a server lock, which binds one node`))
     const marked = caveat ? style.yellow(` (${caveat})`) : ''
     return `  ${style.bold(name.padEnd(width))}  ${expected === 'safe' ? style.green('safe  ') : style.red('unsafe')}  ${strategy.summary}${marked}${requires.join('')}${unsupported.join('')}`
@@ -103,4 +105,14 @@ function wrap(text: string, width: number, indent = ''): string {
     } else line = line ? `${line} ${word}` : word
   }
   return [...lines, indent + line].join('\n')
+}
+
+/** The engine families (by name) that lack a capability the strategy needs, with the reason. */
+export function lackingEngines(strategy: AnyStrategy): [string, string][] {
+  return (strategy.needs ?? []).flatMap((capability) =>
+    Object.values(ENGINE_FACTS).flatMap((facts) => {
+      const reason = facts.unsupported[capability]
+      return reason ? [[facts.displayName, reason] as [string, string]] : []
+    }),
+  )
 }

@@ -5,6 +5,7 @@ import { engineFor } from '../engines/engine-for.js'
 import type { OutcomeCounts } from '../history/outcome.js'
 import type { Redis } from 'ioredis'
 import type { Engine } from '../engines/engine.js'
+import type { EngineCapability } from '../engines/engine-family.js'
 
 /** Contention knobs of a scenario, e.g. `{ rooms: 5, nights: 5 }`; overridden by `--param k=v`. */
 export type Params = Readonly<Record<string, number | string>>
@@ -202,6 +203,11 @@ export interface Strategy<P extends Params, K> {
    * strategy whose racers all write one row (a stock, a balance) stays safe there: leave it unset.
    */
   readonly serverLocks?: boolean
+  /**
+   * Capabilities of the server the strategy rests on (`advisoryLocks`): on a server that lacks one
+   * (CockroachDB, older YugabyteDB or TiDB), `run` refuses it with the reason and `list` shows where.
+   */
+  readonly needs?: readonly EngineCapability[]
   /**
    * Engines on which the strategy makes no sense, each with the reason `list` shows and `run`
    * answers (exit 2), e.g. `{ mysql: 'MySQL has no partial unique index' }`.
