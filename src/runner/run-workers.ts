@@ -132,7 +132,7 @@ async function work(input: WorkersInput, worker: number, connections: WorkerConn
   const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
-  const { ctx, operation, traced, startOperation } = createWorkerContext(input, worker, connections, watch)
+  const { ctx, operation, traced, startOperation, current } = createWorkerContext(input, worker, connections, watch)
 
   const site = `strategy '${input.strategyName}' run() in ${input.origin}`
   try {
@@ -154,7 +154,9 @@ async function work(input: WorkersInput, worker: number, connections: WorkerConn
         // A bug or a call that never settled stops the run; what the database answered is an outcome.
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
         const failed = outcomeOfError(error)
-        end = failed
+        // A connection lost after part of the operation committed (a saga's first step, an idempotency
+        // key's claim) leaves it unknown, whichever statement it broke on.
+        end = failed.outcome === 'error' && failed.errorClass === 'connection' && current.landed ? { ...failed, outcome: 'unknown' } : failed
         // Classified once, in outcomeOfError: its class decides whether the connection is gone. A
         // crashed process's connections are gone too: closing them rolls back what it left open.
         if (failed.errorClass === 'connection' || isCrash(error)) {

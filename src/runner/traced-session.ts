@@ -19,6 +19,12 @@ export interface CurrentOperation {
   readonly worker?: number
   readonly reader?: number
   iteration: number
+  /**
+   * Set once something of the operation reached the database for good (a COMMIT answered, or a write
+   * outside a transaction): a connection lost after that leaves the operation's outcome unknown,
+   * whichever statement it broke on.
+   */
+  landed?: boolean
 }
 
 /**
@@ -35,6 +41,7 @@ export class TracedSession implements Session {
   readonly #history: HistoryStream
   readonly #current: CurrentOperation
   readonly #clock: ProgressClock
+  #inTransaction = false
 
   constructor(inner: Session, history: HistoryStream, current: CurrentOperation, clock: ProgressClock) {
     this.#inner = inner
@@ -55,6 +62,7 @@ export class TracedSession implements Session {
     const sent = performance.now()
     try {
       const result = await this.#inner.query<Row>(sql, params)
+      if (!this.#inTransaction && this.#current.landed === false && !readOnly(sql)) this.#current.landed = true
       this.#record(sent, collapseSql(sql), params, result)
       return result
     } catch (error) {
@@ -66,15 +74,19 @@ export class TracedSession implements Session {
     }
   }
 
-  begin(isolation?: IsolationLevel): Promise<void> {
-    return this.#control(isolation ? `BEGIN ISOLATION LEVEL ${isolation.replace(/-/g, ' ').toUpperCase()}` : 'BEGIN', () => this.#inner.begin(isolation))
+  async begin(isolation?: IsolationLevel): Promise<void> {
+    await this.#control(isolation ? `BEGIN ISOLATION LEVEL ${isolation.replace(/-/g, ' ').toUpperCase()}` : 'BEGIN', () => this.#inner.begin(isolation))
+    this.#inTransaction = true
   }
 
-  commit(): Promise<void> {
-    return this.#control('COMMIT', () => this.#inner.commit())
+  async commit(): Promise<void> {
+    this.#inTransaction = false
+    await this.#control('COMMIT', () => this.#inner.commit())
+    if (this.#current.landed === false) this.#current.landed = true
   }
 
   rollback(): Promise<void> {
+    this.#inTransaction = false
     // An abandoned call's transaction ends when its connection closes.
     return this.#clock.abandoned ? Promise.resolve() : this.#control('ROLLBACK', () => this.#inner.rollback())
   }
@@ -160,4 +172,12 @@ function buildStep(
     step.error = redact(messageOf(error))
   }
   return step
+}
+
+/** A SELECT (or SHOW): nothing it does lands. Checked on the first letter: this runs for statements outside transactions. */
+function readOnly(sql: string): boolean {
+  let i = 0
+  while (sql.charCodeAt(i) <= 32) i++
+  const first = sql.charCodeAt(i) | 32
+  return first === 115 /* s */
 }

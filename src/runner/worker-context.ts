@@ -162,6 +162,7 @@ export function createWorkerContext(
     startOperation: (iteration) => {
       ctx.iteration = iteration
       current.iteration = iteration
+      current.landed = false
       attempt = 0
     },
   }
