@@ -1,5 +1,5 @@
-import { defineScenario, Conflict, type StrategyOutcome, withAdvisoryLock, withRedisLock, acknowledgedVerdict, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
-import { addOneActiveBookingPerSlotIndex, book, checkThenBook, LOCK_ROOM, params, safeUnlessPostgresRepeatableRead, slotNumber, slotTaken, type Slot } from './double-booking/bookings.js'
+import { defineScenario, Conflict, type StrategyOutcome, withAdvisoryLock, withRedisLock, withRedlock, withFencedRedisLock, acknowledgedVerdict, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { addOneActiveBookingPerSlotIndex, addSlotFences, book, checkThenBook, writeFence, LOCK_ROOM, params, safeUnlessPostgresRepeatableRead, slotNumber, slotTaken, type Slot } from './double-booking/bookings.js'
 import { sendAndResend } from './double-booking/idempotency-key.js'
 import { lockOutsideTransaction, longHeldLock } from './double-booking/anti-patterns.js'
 
@@ -95,6 +95,29 @@ export default defineScenario({
       // booking is visible (measured with --isolation, when a wrapping transaction committed later).
       ownsTransaction: true,
       run: (ctx) => withRedisLock(ctx, `slot:${slotNumber(ctx)}`, () => ctx.transaction(() => checkThenBook(ctx))),
+    },
+    redlock: {
+      summary: 'Redlock over every --redis node (a quorum of SET NX PX grants with time left, released on all), then check and insert.',
+      // As redis-lock: safe while every operation finishes within --lock-ttl, now with a minority of nodes down.
+      expect: 'safe',
+      requires: ['redis'],
+      ownsTransaction: true,
+      run: (ctx) => withRedlock(ctx, `slot:${slotNumber(ctx)}`, () => ctx.transaction(() => checkThenBook(ctx))),
+    },
+    'redis-lock-fenced': {
+      summary: 'redis-lock plus a fencing token (INCR at acquisition) the booking transaction writes first (token < ours, or refused): a holder that paused past its lease is refused.',
+      // Safe even when a holder outlives its lease (--nemesis pause-worker): the later holder's token is already written.
+      expect: 'safe',
+      requires: ['redis'],
+      ownsTransaction: true,
+      prepare: addSlotFences,
+      run: (ctx) =>
+        withFencedRedisLock(ctx, `slot:${slotNumber(ctx)}`, (token) =>
+          ctx.transaction(async () => {
+            await writeFence(ctx, token)
+            return checkThenBook(ctx)
+          }),
+        ),
     },
     'idempotency-key': {
       summary: "Each request is re-sent under the same key: claim it, book (a unique index guards the slot), store the answer; the copy gets it.",

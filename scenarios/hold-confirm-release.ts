@@ -1,4 +1,4 @@
-import { defineScenario, type StrategyContext, type StrategyOutcome, unsafeWhenSnapshotPrecedesLocks, withRedisLock, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, type StrategyContext, type StrategyOutcome, unsafeWhenSnapshotPrecedesLocks, withRedisLock, withRedlock, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { noConfirmAfterExpiry, noHoldLeftHeld, oneLiveHoldPerSlot } from './hold-confirm-release/invariants.js'
 import { statements } from './hold-confirm-release/statements.js'
 
@@ -168,6 +168,17 @@ export default defineScenario({
       requires: ['redis'],
       ownsTransaction: true,
       run: (ctx) => guest(ctx, () => withRedisLock(ctx, `slot:${slotNumber(ctx)}`, () => ctx.transaction(async () => {
+        await expireStaleOnSlot(ctx)
+        return checkThenHold(ctx)
+      })), confirmIfStillHeld),
+    },
+    redlock: {
+      summary: 'Redlock over every --redis node around check and hold (released after the commit); the conditional confirm.',
+      // As redis-lock: safe while every hold phase finishes within --lock-ttl, now with a minority of nodes down.
+      expect: 'safe',
+      requires: ['redis'],
+      ownsTransaction: true,
+      run: (ctx) => guest(ctx, () => withRedlock(ctx, `slot:${slotNumber(ctx)}`, () => ctx.transaction(async () => {
         await expireStaleOnSlot(ctx)
         return checkThenHold(ctx)
       })), confirmIfStillHeld),

@@ -1,4 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, safeWhenStaleWritesFail, withRedisLock, compareWithAcknowledged, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, Conflict, type StrategyContext, safeWhenStaleWritesFail, withRedisLock, withRedlock, compareWithAcknowledged, type Session, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 
 const params = { products: 10, stock: 100 }
 type Ctx = StrategyContext<typeof params, number>
@@ -132,6 +132,14 @@ export default defineScenario({
       // the previous one is about to overwrite.
       ownsTransaction: true,
       run: (ctx) => withRedisLock(ctx, `product:${ctx.key}`, () => ctx.transaction(async () => sellOne(ctx, await readProduct(ctx)))),
+    },
+    redlock: {
+      summary: 'Redlock over every --redis node (a quorum of SET NX PX grants with time left, released on all) around read, write and commit.',
+      // As redis-lock: safe while every operation finishes within --lock-ttl, now with a minority of nodes down.
+      expect: 'safe',
+      requires: ['redis'],
+      ownsTransaction: true,
+      run: (ctx) => withRedlock(ctx, `product:${ctx.key}`, () => ctx.transaction(async () => sellOne(ctx, await readProduct(ctx)))),
     },
   },
 

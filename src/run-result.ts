@@ -62,6 +62,11 @@ export interface RunResult {
     readonly notAcquired: number
     readonly lost: number
     readonly waitMs: LatencySummary
+    /**
+     * Quorum locks (Redlock) only: the nodes and the quorum, how many acquisitions got each number of
+     * votes (`{ "5": 112, "3": 8 }`), and how long the acquired ones stayed valid.
+     */
+    readonly quorum?: { readonly nodes: number; readonly quorum: number; readonly votes: Readonly<Record<string, number>>; readonly validityMs: LatencySummary; readonly minValidityMs: number }
   } | null
   /** Reads made by the scenario's readers (0 when it has none), and how many failed. */
   readonly reads: number
@@ -74,7 +79,7 @@ export interface RunResult {
    */
   readonly faults: readonly { readonly fault: string; readonly injected: number; readonly failed: number }[]
   /** The Redis a strategy used, or null. */
-  readonly redis: { readonly server: string; readonly url: string } | null
+  readonly redis: { readonly server: string; readonly url: string; readonly nodes?: number } | null
   readonly invariants: readonly InvariantResult[]
   readonly violations: number
   /**

@@ -17,6 +17,7 @@ import { runWorkers } from './runner/run-workers.js'
 import { settleWithin, stallBoundMs, Watchdog } from './runner/watchdog.js'
 import type { Session } from './target/session.js'
 import type { Target, TargetOptions } from './target/target.js'
+import type { RedisTarget } from './target/redis.js'
 import { openTarget } from './target/open-target.js'
 import { planNemesis, type Nemesis } from './nemesis/run-nemesis.js'
 import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
@@ -94,22 +95,22 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   const namespace = namespaceFor(scenario.name)
   // Redis first: a missing one is a usage error, found before any database server is started.
   // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
-  const redis = strategy.requires?.includes('redis')
-    ? await (await import('./target/redis.js')).openRedis(config.redis, namespace, { timeoutMs: config.timeoutMs, log, warn })
-    : undefined
+  const redisNodes = strategy.requires?.includes('redis') ? await openRedisNodes(config.redises, namespace, { timeoutMs: config.timeoutMs, log, warn }) : []
+  const redis = redisNodes[0]
   events.emit('phase', config.db === undefined && !options.embedded ? 'starting an embedded PostgreSQL' : 'connecting')
   // Readers need connections too: the embedded server is sized for them, and a given server must fit them.
   const readers = callScenarioCode(`readers.count() in ${loaded.origin}`, () => scenario.readers?.count(params) ?? 0)
   const route = nemesis?.proxied ? nemesis.route : undefined
   const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, readers: Number.isInteger(readers) ? readers : 0, log, warn, ...(route ? { route } : {}) }
   const nodes = await openNodes(config.dbs, targetOptions, options.embedded).catch(async (error: unknown) => {
-    await redis?.close()
+    await Promise.all(redisNodes.map((node) => node.close()))
+    await nemesis?.close()
     throw error
   })
   const target = nodes[0]!
   // Another service's database, for scenarios that span two: on --db2, or beside the first.
   const second = await openSecond(scenario, config, target, { ...targetOptions, readers: 0 }).catch(async (error: unknown) => {
-    await Promise.all([closeNodes(nodes), second?.close(), redis?.close()])
+    await Promise.all([closeNodes(nodes), ...redisNodes.map((node) => node.close())])
     await nemesis?.close()
     throw error
   })
@@ -171,6 +172,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       faults: nemesis?.faults,
       during: nemesis && { start: () => nemesis.start({ nodes, redis, history, workers: config.workers }), stop: () => nemesis.stop() },
       redis,
+      redisNodes: redisNodes.slice(1),
       runId: randomInt(1, 2 ** 31 - 1),
       history,
       totals,
@@ -242,7 +244,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       readErrors: seen.readErrors,
       observations: seen.observations,
       faults: [...totals.faults].map(([fault, counts]) => ({ fault, ...counts })),
-      redis: redis ? { server: redis.server, url: redis.url } : null,
+      redis: redis ? { server: redis.server, url: redis.url, ...(redisNodes.length > 1 ? { nodes: redisNodes.length } : {}) } : null,
       invariants,
       violations,
       traces: rings.traces(invariants, config.show),
@@ -252,7 +254,8 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   } finally {
     watchdog.dispose()
     events.emit('phase', 'cleaning up')
-    await Promise.all([closeNodes(nodes), redis?.close()])
+    await Promise.all([closeNodes(nodes), second?.close(), ...redisNodes.map((node) => node.close())])
+    await nemesis?.close()
   }
 }
 
@@ -314,11 +317,15 @@ export function expectationIn(strategy: Strategy<Params, unknown>, site: string,
 function lockStats(totals: Totals): RunResult['locks'] {
   const attempts = totals.lockWait.totalCount
   if (attempts === 0) return null
+  const votes = [...totals.lockVotes].sort(([a], [b]) => b - a)
   return {
     acquired: attempts - totals.locksNotAcquired,
     notAcquired: totals.locksNotAcquired,
     lost: totals.locksLost,
     waitMs: summarizeLatency(totals.lockWait),
+    ...(votes.length > 0
+      ? { quorum: { nodes: totals.lockNodes, quorum: totals.lockQuorum, votes: Object.fromEntries(votes.map(([n, count]) => [String(n), count])), validityMs: summarizeLatency(totals.lockValidity), minValidityMs: round(totals.lockValidityMinMs, 1) } }
+      : {}),
   }
 }
 
@@ -369,4 +376,20 @@ function assertEngineHas(strategy: Strategy<Params, unknown>, name: string, targ
     const reason = target.engine.lacks[capability]
     if (reason) throw new UsageError(`strategy '${name}' cannot run on ${target.server}: ${reason}`)
   }
+}
+
+/**
+ * The run's Redis nodes, in `--redis` order (the default address without one): one for a lease lock,
+ * several independent ones for Redlock. All or nothing: a node that cannot be opened closes the others.
+ */
+async function openRedisNodes(urls: readonly string[], namespace: string, options: { timeoutMs: number; log: (line: string) => void; warn: (line: string) => void }): Promise<RedisTarget[]> {
+  // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
+  const { openRedis } = await import('./target/redis.js')
+  if (urls.length <= 1) return [await openRedis(urls[0], namespace, options)]
+  const opened = await Promise.allSettled(urls.map((url) => openRedis(url, namespace, options)))
+  const failed = opened.findIndex((node) => node.status === 'rejected')
+  if (failed < 0) return opened.map((node) => (node as PromiseFulfilledResult<RedisTarget>).value)
+  await Promise.all(opened.flatMap((node) => (node.status === 'fulfilled' ? [node.value.close()] : [])))
+  const reason = (opened[failed] as PromiseRejectedResult).reason
+  throw reason instanceof RacebenchError ? Object.assign(reason, { message: `--redis node ${failed + 1} of ${urls.length}: ${reason.message}` }) : reason
 }

@@ -1,5 +1,5 @@
 // What every double-booking strategy builds on: the slot, its check, its booking, the naive handler.
-import { unsafeWhenSnapshotPrecedesLocks, type StrategyContext, type PrepareContext as AnyPrepareContext } from '../../src/scenario/building-blocks.js'
+import { Conflict, unsafeWhenSnapshotPrecedesLocks, type StrategyContext, type PrepareContext as AnyPrepareContext } from '../../src/scenario/building-blocks.js'
 
 /** `callMs`: how long the external call of `long-held-lock` takes; no other strategy reads it. */
 export const params = { rooms: 5, nights: 5, callMs: 20 }
@@ -43,6 +43,27 @@ export async function checkThenBook(ctx: Ctx): Promise<'ok' | 'rejected'> {
   await ctx.think()
   await book(ctx)
   return 'ok'
+}
+
+/** One fencing row per slot, token 0: `redis-lock-fenced` moves it up with every booking it makes. */
+export async function addSlotFences({ db, params: p }: AnyPrepareContext<typeof params>): Promise<void> {
+  await db.query(`CREATE TABLE slot_fences (room_id INT NOT NULL, night INT NOT NULL, token BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (room_id, night))`)
+  const slots: string[] = []
+  for (let room = 1; room <= p.rooms; room++) for (let night = 1; night <= p.nights; night++) slots.push(`(${room}, ${night}, 0)`)
+  await db.query(`INSERT INTO slot_fences (room_id, night, token) VALUES ${slots.join(', ')}`)
+}
+
+/**
+ * The storage's check of a fencing token (Kleppmann): the slot's token moves up to ours only if ours is
+ * higher. 0 rows: a later lock holder already wrote, so this one outlived its lease: a conflict. It must
+ * be the transaction's first write, before the check: its row lock then keeps the slot until commit, so
+ * the check and the booking it decides are judged under one token. Checked only at the booking, it
+ * let a stale holder that woke first book, and the later holder, whose check had seen the slot free,
+ * book too (measured: 3 double bookings in 20 runs).
+ */
+export async function writeFence(ctx: Ctx, token: number): Promise<void> {
+  const { rowCount } = await ctx.db.query('UPDATE slot_fences SET token = $3 WHERE room_id = $1 AND night = $2 AND token < $3', [ctx.key.room, ctx.key.night, token])
+  if (rowCount === 0) throw new Conflict(`fencing token ${token} is stale: a later holder of the slot's lock already wrote`)
 }
 
 /** At most one active booking per slot, enforced by the database: the `unique` strategy's guarantee. */

@@ -90,6 +90,12 @@ export interface LockEvent extends Actor {
   readonly phase: 'wait' | 'acquired' | 'not-acquired' | 'released' | 'lost'
   /** How long the wait took, on `acquired` and `not-acquired`. */
   readonly ms?: number
+  /** A quorum lock's (Redlock's) acquisition: nodes that granted it, of `nodes`, `quorum` needed. */
+  readonly votes?: number
+  readonly quorum?: number
+  readonly nodes?: number
+  /** How long it stays safe to hold: TTL less acquiring time and clock drift. */
+  readonly validityMs?: number
 }
 
 /** The pause between check and act (`--think`), `ms` long. */

@@ -137,7 +137,7 @@ const EVENT_SHAPES: Readonly<Record<string, Shape>> = {
   ...Object.fromEntries([...COMPLETION_TYPES].map((type) => [type, COMPLETION])),
   step: { worker: 'number?', reader: 'number?', iteration: 'number', ms: 'number', sql: 'string?', redis: 'string?', params: 'strings?', rows: 'number?', first: 'string?', errorClass: 'string?', code: 'string?', error: 'string?' },
   retry: { worker: 'number', iteration: 'number', attempt: 'number', errorClass: 'string?', code: 'string?', message: 'string?' },
-  lock: { worker: 'number', iteration: 'number', phase: 'string', ms: 'number?' },
+  lock: { worker: 'number', iteration: 'number', phase: 'string', ms: 'number?', votes: 'number?', quorum: 'number?', nodes: 'number?', validityMs: 'number?' },
   think: { worker: 'number', iteration: 'number', ms: 'number' },
   note: { worker: 'number?', reader: 'number?', iteration: 'number', name: 'string', detail: 'string' },
   read: { reader: 'number', iteration: 'number', ok: 'boolean', ms: 'number', message: 'string?' },

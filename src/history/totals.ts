@@ -24,6 +24,12 @@ export class Totals implements HistorySink {
   locksNotAcquired = 0
   /** Lease locks that had expired (and maybe passed to another worker) before their holder released them. */
   locksLost = 0
+  /** Quorum locks (Redlock): acquisitions by the votes they got, and their validity. */
+  readonly lockVotes = new Map<number, number>()
+  readonly lockValidity: Histogram = createLatencyHistogram()
+  lockValidityMinMs = Number.POSITIVE_INFINITY
+  lockQuorum = 0
+  lockNodes = 0
   reads = 0
   readErrors = 0
   readonly observations = new Map<string, { count: number; samples: string[] }>()
@@ -53,6 +59,7 @@ export class Totals implements HistorySink {
         if (event.phase === 'acquired' || event.phase === 'not-acquired') {
           recordLatency(this.lockWait, event.ms ?? 0)
           if (event.phase === 'not-acquired') this.locksNotAcquired++
+          if (event.votes !== undefined) this.#quorumLock(event.votes, event.quorum ?? 0, event.nodes ?? 0, event.validityMs ?? 0)
         } else if (event.phase === 'lost') {
           this.locksLost++
         }
@@ -78,6 +85,14 @@ export class Totals implements HistorySink {
       default:
         return
     }
+  }
+
+  #quorumLock(votes: number, quorum: number, nodes: number, validityMs: number): void {
+    this.lockVotes.set(votes, (this.lockVotes.get(votes) ?? 0) + 1)
+    recordLatency(this.lockValidity, Math.max(0, validityMs))
+    if (validityMs < this.lockValidityMinMs) this.lockValidityMinMs = validityMs
+    this.lockQuorum = quorum
+    this.lockNodes = nodes
   }
 
   /** Operations finished so far. */

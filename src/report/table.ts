@@ -27,7 +27,7 @@ function timelines(result: RunResult, style: ChalkInstance, width: number): stri
 function header(r: RunResult, style: ChalkInstance): string[] {
   const cluster = r.db.cluster ? ` Galera node (cluster of ${r.db.cluster.size}, ${r.db.cluster.state})` : ''
   const spread = r.nodes.length > 1 ? ` × ${r.nodes.length} nodes` : ''
-  const server = `${r.db.server}${cluster}${spread}${r.db.embedded ? ' (embedded)' : ''}${r.redis ? ` + ${r.redis.server}` : ''}`
+  const server = `${r.db.server}${cluster}${spread}${r.db.embedded ? ' (embedded)' : ''}${r.redis ? ` + ${r.redis.server}${r.redis.nodes ? ` × ${r.redis.nodes} nodes` : ''}` : ''}`
   const schema = `schema ${r.db.schema} ${r.db.kept ? 'kept' : 'dropped'}`
   return [
     `${style.bold(r.scenario)} · strategy ${style.bold(r.strategy)} (${r.expect}) · ${server} · ${r.isolation}`,
@@ -73,6 +73,12 @@ function summary(r: RunResult, style: ChalkInstance): string[] {
     const missed = [notAcquired > 0 ? `${notAcquired} not acquired within the timeout` : '', lost > 0 ? style.red(`${lost} expired before release`) : '']
     const wait = `wait p50 ${formatMs(waitMs.p50)} · p95 ${formatMs(waitMs.p95)} · p99 ${formatMs(waitMs.p99)} · max ${formatMs(waitMs.max)} ms`
     lines.push(`locks: ${[`${acquired} acquired`, ...missed.filter(Boolean)].join(', ')} · ${wait}`)
+    const quorum = r.locks.quorum
+    if (quorum) {
+      const votes = Object.entries(quorum.votes).sort(([a], [b]) => Number(b) - Number(a)).map(([n, count]) => `${n}/${quorum.nodes} ×${count}`)
+      const valid = quorum.validityMs
+      lines.push(`redlock: ${quorum.nodes} nodes, quorum ${quorum.quorum} · votes ${votes.join(', ')} · validity min ${formatMs(quorum.minValidityMs)} · p50 ${formatMs(valid.p50)} · max ${formatMs(valid.max)} ms`)
+    }
   }
   if (r.reads > 0 || r.readErrors > 0) lines.push(`readers: ${plural(r.reads, 'read')}${r.readErrors > 0 ? style.red(`, ${r.readErrors} failed`) : ''}`)
   for (const [name, { count, samples }] of Object.entries(r.observations)) {

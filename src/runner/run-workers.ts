@@ -36,8 +36,10 @@ export interface WorkersInput {
   readonly target: Target
   /** Every `--db` node, the first included: worker i's connection is on node i mod their number. */
   readonly nodes: readonly Target[]
-  /** Set when the strategy requires Redis. */
+  /** Set when the strategy requires Redis: the first `--redis` node. */
   readonly redis: RedisTarget | undefined
+  /** The other `--redis` nodes (Redlock's independent ones), past the first; empty with one. */
+  readonly redisNodes?: readonly RedisTarget[] | undefined
   /** The scenario's second database (`secondDatabase`): each worker gets a connection to it too. */
   readonly second?: Target | undefined
   /** The run's broker, for strategies that require RabbitMQ. */
@@ -73,7 +75,8 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   const { config, target, totals, events, nodes } = input
   const readerCount = readerCountOf(input)
   // Every connection is a file descriptor: a run past `ulimit -n` says so before opening any.
-  assertOpenFilesAllow(config.workers + readerCount + (input.redis ? config.workers : 0))
+  const otherRedis = input.redisNodes ?? []
+  assertOpenFilesAllow(config.workers + readerCount + (input.redis ? config.workers * (1 + otherRedis.length) : 0))
   const connectStartedAt = performance.now()
   const opening = { signal: input.signal }
   const sessions = await openAll(config.workers + readerCount, (i) => (i < config.workers ? nodes[i % nodes.length]! : target).connect(), (session) => session.close(), opening)
@@ -91,6 +94,13 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     throw new TargetError(`could not open ${config.workers} connections to ${redis?.server} at ${redis?.url}: ${messageOf(error)}`, { cause: error })
   })
   const stoppedWorkers: number[] = []
+  // Each worker's own connection to every other Redis node: a quorum lock releases on the connections it acquired on.
+  const redisNodeClients = await Promise.all(otherRedis.map((node) => openAll(config.workers, () => node.connect(), (client) => client.disconnect(), opening))).catch(async (error: unknown) => {
+    await Promise.all([...sessions, ...readerSessions, ...secondSessions].map((session) => session.close()))
+    for (const client of redisClients) client.disconnect()
+    if (error instanceof RacebenchError) throw error
+    throw new TargetError(`could not open ${config.workers} connections to each Redis node: ${messageOf(error)}`, { cause: error })
+  })
   const startedAt = performance.now()
   input.history.startClock()
   const tick = (): Tick => ({
@@ -109,7 +119,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     const deadline = 'durationMs' in config.stop ? startedAt + config.stop.durationMs : Number.POSITIVE_INFINITY
     let writing = true
     const failed = (error: unknown) => input.watchdog.fail(error instanceof Error ? error : new Error(String(error)))
-    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, { session, redisClient: redisClients[worker], session2: secondSessions[worker] }, deadline, stoppedWorkers).catch(failed))).finally(() => {
+    const workers = Promise.all(sessions.map((session, worker) => work(input, worker, { session, redisClient: redisClients[worker], redisNodeClients: otherRedis.length > 0 ? redisNodeClients.map((clients) => clients[worker]!) : undefined, session2: secondSessions[worker] }, deadline, stoppedWorkers).catch(failed))).finally(() => {
       writing = false
     })
     const readers = Promise.all(readerSessions.map((session, reader) => read(input, reader, session, () => writing).catch(failed)))
@@ -117,7 +127,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
     if (input.watchdog.fault) throw input.watchdog.fault
   } finally {
     clearInterval(ticker)
-    for (const client of redisClients) client.disconnect()
+    for (const client of [...redisClients, ...redisNodeClients.flat()]) client.disconnect()
   }
   const durationMs = performance.now() - startedAt
   events.emit('done', tick())

@@ -19,12 +19,12 @@ interface SentCommand {
  * namespace is left out of the text (every key has it). The client is the worker's own, made for
  * this run, so wrapping its `sendCommand` touches nothing else.
  */
-export function traceRedis(client: Redis, history: HistoryStream, current: CurrentOperation, namespace: string): Redis {
+export function traceRedis(client: Redis, history: HistoryStream, current: CurrentOperation, namespace: string, label = ''): Redis {
   const send = client.sendCommand.bind(client) as (command: SentCommand, ...rest: unknown[]) => unknown
   const prefix = `${namespace}:`
   ;(client as unknown as { sendCommand: typeof send }).sendCommand = (command: SentCommand, ...rest: unknown[]) => {
     const sent = performance.now()
-    const text = [command.name.toUpperCase(), ...command.args.map((arg) => shownArgument(arg, prefix))].join(' ')
+    const text = label + [command.name.toUpperCase(), ...command.args.map((arg) => shownArgument(arg, prefix))].join(' ')
     const record = (reply: unknown, error?: unknown) => {
       const result = error === undefined ? { rows: reply === null || reply === undefined ? [] : [shownReply(reply)], rowCount: reply === null ? 0 : 1 } : undefined
       history.append(stepEvent(history.micros(sent), current, { redis: text }, undefined, result, millis(sent, performance.now()), error))

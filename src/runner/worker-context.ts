@@ -5,7 +5,7 @@ import type { CompletionEvent } from '../history/event.js'
 import type { Outcome } from '../history/outcome.js'
 import { millis, type HistoryStream } from '../history/stream.js'
 import { shown } from '../scenario/code-fault.js'
-import { Crash, type Params, type StrategyContext } from '../scenario/define-scenario.js'
+import { Crash, type LockFacts, type Params, type StrategyContext } from '../scenario/define-scenario.js'
 import { backoff, withRetry } from '../strategy/retry.js'
 import { sleep } from '../strategy/sleep.js'
 import { inTransaction } from '../strategy/transaction.js'
@@ -37,6 +37,8 @@ export interface StepGate {
 export interface WorkerConnections {
   readonly session: Session
   readonly redisClient?: Redis | undefined
+  /** Connections to the other `--redis` nodes (Redlock's), past the first. */
+  readonly redisNodeClients?: readonly Redis[] | undefined
   readonly session2?: Session | undefined
 }
 
@@ -66,7 +68,7 @@ export function createWorkerContext(
   gate?: StepGate,
 ): WorkerContext {
   const { strategy, params, config, history, faults } = input
-  const { session, redisClient, session2 } = connections
+  const { session, redisClient, session2, redisNodeClients } = connections
   const jitter = createRng(config.seed, worker * 2 + 1)
   // The runner wraps whole operations in a transaction only for strategies that do not open their own.
   const wrapIn = strategy.ownsTransaction ? undefined : config.isolation
@@ -108,7 +110,12 @@ export function createWorkerContext(
   const crashes = createRng(config.seed, 2_000_000 + worker)
   // With no pause there is nothing to schedule: think is a step point only when --think is set.
   const think = gate && config.thinkMs > 0 ? gate.think(pause) : pause
-  const redisTraced = redis && redisClient ? traceRedis(redisClient, history, current, input.target.namespace) : undefined
+  const redisTraced = redis && redisClient ? traceRedis(redisClient, history, current, input.target.namespace, redisNodeClients ? 'node 1: ' : '') : undefined
+  // Redlock's other nodes, traced as the first: each command is a step, named by its node.
+  const gated = (client: Redis) => (gate ? gate.redis(client) : client)
+  const redisNodes = redisTraced
+    ? [gated(redisTraced), ...(redisNodeClients ?? []).map((client, i) => gated(traceRedis(client, history, current, input.target.namespace, `node ${i + 2}: `)))]
+    : []
 
   // One context per worker, updated in place: the hot path allocates no per-operation closures.
   const ctx: WorkerContext['ctx'] = {
@@ -128,21 +135,21 @@ export function createWorkerContext(
       history.append({ t: history.micros(), type: 'nemesis', fault: 'crash-saga', phase: 'start', detail: `worker ${worker} crashed at ${name}`, worker })
       throw new Crash(name)
     },
-    redis: redis && redisTraced ? { client: gate ? gate.redis(redisTraced) : redisTraced, key: redis.key, lockTtlMs: config.lockTtlMs } : undefined,
+    redis: redis && redisTraced ? { client: redisNodes[0]!, nodes: redisNodes, key: redis.key, lockTtlMs: config.lockTtlMs } : undefined,
     think,
     transaction: (fn) => inTransaction(ctx.db, level, fn),
     retry: (fn) => withRetry(fn, retryPolicy),
     backoff: (attempt) => watch.pause(backoff(retryPolicy, attempt)),
-    lockWait: async (acquire) => {
+    lockWait: async (acquire, facts) => {
       const started = performance.now()
       history.append({ t: history.micros(started), type: 'lock', worker, iteration: current.iteration, phase: 'wait' })
-      const settled = (phase: 'acquired' | 'not-acquired') => {
+      const settled = (phase: 'acquired' | 'not-acquired', about?: LockFacts) => {
         const now = performance.now()
-        history.append({ t: history.micros(now), type: 'lock', worker, iteration: current.iteration, phase, ms: millis(started, now) })
+        history.append({ t: history.micros(now), type: 'lock', worker, iteration: current.iteration, phase, ms: millis(started, now), ...about })
       }
       try {
         const result = await acquire()
-        settled('acquired')
+        settled('acquired', facts?.(result))
         return result
       } catch (error) {
         settled('not-acquired')

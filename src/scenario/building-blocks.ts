@@ -25,6 +25,7 @@ export {
   type Expectation,
   type PrepareContext,
   type RedisContext,
+  type LockFacts,
   type Readers,
   type ReaderContext,
   type Invariant,
@@ -46,6 +47,8 @@ export type { ErrorClass } from '../history/outcome.js'
 // transaction and retry helpers; these are the locks and the error classes they build on.
 export { withAdvisoryLock } from '../strategy/advisory-lock.js'
 export { withRedisLock } from '../strategy/redis-lock.js'
+export { withRedlock } from '../strategy/redlock-lock.js'
+export { withFencedRedisLock } from '../strategy/fenced-lock.js'
 export { classifyError } from '../target/classify.js'
 export { createRng } from '../runner/rng.js'
 

@@ -55,7 +55,7 @@ export interface StrategyContext<P extends Params, K> {
    * Times `acquire`, which takes a lock, into the run's lock statistics (shown in the table, so lock
    * strategies can be compared). If it throws, the lock counts as not acquired.
    */
-  lockWait<T>(acquire: () => Promise<T>): Promise<T>
+  lockWait<T>(acquire: () => Promise<T>, facts?: (acquired: T) => LockFacts): Promise<T>
   /** Tells the lock statistics that a lock had expired before its holder released it (a lease lost). */
   lockLost(): void
   /** Tells the history that a lock taken with `lockWait` was released (a Redis lease, a session lock). */
@@ -95,9 +95,24 @@ export interface RecoveryContext<P extends Params> {
   readonly broker: BrokerContext | undefined
 }
 
+/** What an acquisition of a quorum lock (Redlock) adds to its `lock` event: shown in the table. */
+export interface LockFacts {
+  /** Nodes that granted the lock, of `nodes`; `quorum` were needed. */
+  readonly votes: number
+  readonly quorum: number
+  readonly nodes: number
+  /** How long the lock is still safe to hold: the TTL less the time acquiring took and the clock drift. */
+  readonly validityMs: number
+}
+
 /** A worker's Redis connection, inside the run's own key namespace. */
 export interface RedisContext {
   readonly client: Redis
+  /**
+   * This worker's connection to each `--redis` node, the first being `client`: the independent nodes
+   * `redlock` takes a quorum of. One node when `--redis` was given once (or not at all).
+   */
+  readonly nodes: readonly Redis[]
   /** `lock:3` → `racebench_double_booking_3f9a0c1e:lock:3`: every key the run touches, deleted at the end. */
   key(name: string): string
   /** `--lock-ttl`: how long a lease lock lives unless released. */
