@@ -69,7 +69,7 @@ export async function openMysqlTarget(url: string, options: TargetOptions): Prom
       const cluster = mariadb ? await galeraOf(admin) : undefined
       galera = cluster !== undefined
       return {
-        server: mariadb ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
+        server: mariadb ? `MariaDB ${version.split('-')[0]}` : /-TiDB-/i.test(version) ? `TiDB ${version.split('-TiDB-')[1]}` : `MySQL ${version}`,
         defaultIsolation: (isolation.rows[0]?.level ?? 'REPEATABLE-READ').toLowerCase() as IsolationLevel,
         capacity: await readMysqlCapacity(admin),
         engine: mysqlEngine({ family: engineFamilyOf(version, 'mysql'), version, galera: cluster !== undefined }),

@@ -79,11 +79,13 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
       )
       const settings = rows[0]
       if (!settings) throw new Error('the server returned no settings')
+      const engine = postgresEngine(engineFamilyOf(settings.full, 'postgres'), settings.full)
       return {
-        server: `PostgreSQL ${settings.version.split(' ')[0]}`,
+        // CockroachDB and YugabyteDB answer a PostgreSQL version: name the engine, keep the version they give.
+        server: engine.family === 'postgresql' ? `PostgreSQL ${settings.version.split(' ')[0]}` : `${engine.name} (PostgreSQL ${settings.version.split(' ')[0]} protocol)`,
         defaultIsolation: settings.isolation.replace(/ /g, '-') as IsolationLevel,
         capacity: await readPostgresCapacity(admin),
-        engine: postgresEngine(engineFamilyOf(settings.full, 'postgres'), settings.full),
+        engine,
       }
     },
     async createNamespace(admin) {
