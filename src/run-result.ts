@@ -78,6 +78,8 @@ export interface RunResult {
    * without `--nemesis`). Each is also a `nemesis` event in the history, and drawn in timelines.
    */
   readonly faults: readonly { readonly fault: string; readonly injected: number; readonly failed: number }[]
+  /** The RabbitMQ a strategy published to (absent when none did). */
+  readonly rabbitmq?: { readonly server: string; readonly url: string }
   /** The Redis a strategy used, or null. */
   readonly redis: { readonly server: string; readonly url: string; readonly nodes?: number } | null
   readonly invariants: readonly InvariantResult[]

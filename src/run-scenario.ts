@@ -23,7 +23,7 @@ import { planNemesis, type Nemesis } from './nemesis/run-nemesis.js'
 import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
 import { whyNothingWasTested } from './check/nothing-tested.js'
 import { classifyError } from './target/classify.js'
-import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
+import { expectationOf, type BrokerContext, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
 import { resolveRun, warnOnStderr, type ResolvedRun } from './scenario/resolve-run.js'
 import { closeNodes, openNodes } from './target/open-nodes.js'
 import { NodeTotals, nodeOfWorker } from './history/node-totals.js'
@@ -97,20 +97,27 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
   const redisNodes = strategy.requires?.includes('redis') ? await openRedisNodes(config.redises, namespace, { timeoutMs: config.timeoutMs, log, warn }) : []
   const redis = redisNodes[0]
+  // The broker, for strategies that publish events; amqplib is loaded only by runs that use it.
+  const broker = strategy.requires?.includes('rabbitmq')
+    ? await (await import('./target/rabbitmq.js')).openBroker(config.rabbitmq, namespace, { timeoutMs: config.timeoutMs, log, warn }).catch(async (error: unknown) => {
+        await Promise.all(redisNodes.map((node) => node.close()))
+        throw error
+      })
+    : undefined
   events.emit('phase', config.db === undefined && !options.embedded ? 'starting an embedded PostgreSQL' : 'connecting')
   // Readers need connections too: the embedded server is sized for them, and a given server must fit them.
   const readers = callScenarioCode(`readers.count() in ${loaded.origin}`, () => scenario.readers?.count(params) ?? 0)
   const route = nemesis?.proxied ? nemesis.route : undefined
   const targetOptions = { namespace, timeoutMs: config.timeoutMs, keep: config.keep, workers: config.workers, readers: Number.isInteger(readers) ? readers : 0, log, warn, ...(route ? { route } : {}) }
   const nodes = await openNodes(config.dbs, targetOptions, options.embedded).catch(async (error: unknown) => {
-    await Promise.all(redisNodes.map((node) => node.close()))
+    await Promise.all([...redisNodes.map((node) => node.close()), broker?.close()])
     await nemesis?.close()
     throw error
   })
   const target = nodes[0]!
   // Another service's database, for scenarios that span two: on --db2, or beside the first.
   const second = await openSecond(scenario, config, target, { ...targetOptions, readers: 0 }).catch(async (error: unknown) => {
-    await Promise.all([closeNodes(nodes), ...redisNodes.map((node) => node.close())])
+    await Promise.all([closeNodes(nodes), ...redisNodes.map((node) => node.close()), broker?.close()])
     await nemesis?.close()
     throw error
   })
@@ -169,6 +176,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       target,
       nodes,
       second,
+      broker: broker?.context,
       faults: nemesis?.faults,
       during: nemesis && { start: () => nemesis.start({ nodes, redis, history, workers: config.workers }), stop: () => nemesis.stop() },
       redis,
@@ -187,8 +195,10 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
 
     if (strategy.recover) {
       events.emit('phase', 'recovering')
-      await recoverAfterRun(strategy, { target, second, watchdog, site: `strategy '${strategyName}' recover() in ${loaded.origin}`, params })
+      await recoverAfterRun(strategy, { target, second, broker: broker?.context, watchdog, site: `strategy '${strategyName}' recover() in ${loaded.origin}`, params })
     }
+    // What the consumer would have received: every message of the run's queue, after recovery relayed its share.
+    const delivered = broker ? await broker.drain() : undefined
     events.emit('phase', 'checking invariants')
     const seen = totals.history()
     const outcomes = { ...totals.outcomes }
@@ -196,8 +206,9 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const invariants = await onOwnConnection(target, watchdog, async (db) => {
       // On a cluster, the first node must first apply what the others committed.
       await target.readCommittedEverywhere(db)
-      if (!second) return checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen }, calls)
-      return onOwnConnection(second, watchdog, (db2) => checkInvariants(scenario, { dialect: target.dialect, engine: target.engine, db, db2, params, outcomes, history: seen }, calls))
+      const shared = { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen, ...(delivered ? { delivered } : {}) }
+      if (!second) return checkInvariants(scenario, shared, calls)
+      return onOwnConnection(second, watchdog, (db2) => checkInvariants(scenario, { ...shared, db2 }, calls))
     })
     const completed = totals.completed
     const violations = invariants.filter((invariant) => !invariant.held).length
@@ -245,6 +256,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       observations: seen.observations,
       faults: [...totals.faults].map(([fault, counts]) => ({ fault, ...counts })),
       redis: redis ? { server: redis.server, url: redis.url, ...(redisNodes.length > 1 ? { nodes: redisNodes.length } : {}) } : null,
+      ...(broker ? { rabbitmq: { server: broker.server, url: broker.url } } : {}),
       invariants,
       violations,
       traces: rings.traces(invariants, config.show),
@@ -254,7 +266,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   } finally {
     watchdog.dispose()
     events.emit('phase', 'cleaning up')
-    await Promise.all([closeNodes(nodes), second?.close(), ...redisNodes.map((node) => node.close())])
+    await Promise.all([closeNodes(nodes), second?.close(), ...redisNodes.map((node) => node.close()), broker?.close()])
     await nemesis?.close()
   }
 }
@@ -357,12 +369,12 @@ async function openSecond(scenario: Scenario<Params, unknown>, config: RunConfig
  */
 async function recoverAfterRun(
   strategy: Strategy<Params, unknown>,
-  run: { readonly target: Target; readonly second: Target | undefined; readonly watchdog: Watchdog; readonly site: string; readonly params: Params },
+  run: { readonly target: Target; readonly second: Target | undefined; readonly broker: BrokerContext | undefined; readonly watchdog: Watchdog; readonly site: string; readonly params: Params },
 ): Promise<void> {
-  const { target, second, watchdog, site, params } = run
+  const { target, second, broker, watchdog, site, params } = run
   const recover = strategy.recover!
   const call = (db: Session, db2: Session | undefined) =>
-    watchdog.call(site, db, (own) => recover({ dialect: target.dialect, engine: target.engine, db: own, db2, params, broker: undefined }))
+    watchdog.call(site, db, (own) => recover({ dialect: target.dialect, engine: target.engine, db: own, db2, params, broker }))
   const recovered = onOwnConnection(target, watchdog, (db) => (second ? onOwnConnection(second, watchdog, (db2) => call(db, db2)) : call(db, undefined)))
   await recovered.catch((error: unknown) => {
     if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)

@@ -132,7 +132,7 @@ export function createWorkerContext(
     broker: input.broker,
     checkpoint: async (name) => {
       if (!faults?.crashes(crashes)) return
-      history.append({ t: history.micros(), type: 'nemesis', fault: 'crash-saga', phase: 'start', detail: `worker ${worker} crashed at ${name}`, worker })
+      history.append({ t: history.micros(), type: 'nemesis', fault: 'crash-saga', phase: 'start', detail: `worker ${worker} crashed at checkpoint '${name}'`, worker })
       throw new Crash(name)
     },
     redis: redis && redisTraced ? { client: redisNodes[0]!, nodes: redisNodes, key: redis.key, lockTtlMs: config.lockTtlMs } : undefined,

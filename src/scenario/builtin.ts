@@ -9,6 +9,7 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, () => Promise<ScenarioMo
   'duplicate-chunk-insert': () => import('../../scenarios/duplicate-chunk-insert.js'),
   'hold-confirm-release': () => import('../../scenarios/hold-confirm-release.js'),
   'lost-update': () => import('../../scenarios/lost-update.js'),
+  'payment-saga': () => import('../../scenarios/payment-saga.js'),
   'position-sync': () => import('../../scenarios/position-sync.js'),
   'status-transition': () => import('../../scenarios/status-transition.js'),
 }

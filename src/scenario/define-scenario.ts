@@ -409,7 +409,7 @@ export class Crash extends Error {
   override readonly name = 'Crash'
 
   constructor(readonly at: string) {
-    super(`crashed at ${at} (--nemesis crash-saga)`)
+    super(`crashed at checkpoint '${at}' (--nemesis crash-saga)`)
   }
 
   get [CRASH_BRAND](): true {
