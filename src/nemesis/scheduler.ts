@@ -24,7 +24,7 @@ export interface NemesisActions {
  */
 export interface FaultEvent {
   readonly kind: NemesisKind
-  /** The spec as written, e.g. `kill-connections:10%@500ms`: tells two specs of one kind apart. */
+  /** The spec as written, e.g. `kill-connections:10%/500ms`: tells two specs of one kind apart. */
   readonly spec: string
   readonly phase: 'start' | 'end' | 'fail'
   readonly detail: string

@@ -7,17 +7,17 @@ import { UsageError } from '../errors.js'
  * each with its form and one line for `--help` and the README. The order is the order they are listed.
  */
 export const NEMESIS_KINDS = [
-  { kind: 'kill-connections', form: 'kill-connections:P%[@EVERY]', summary: "terminate P% of the workers' database connections (pg_terminate_backend / KILL CONNECTION)" },
-  { kind: 'pause-redis', form: 'pause-redis:MS[@EVERY]', summary: 'pause every Redis client for MS (CLIENT PAUSE … ALL)' },
+  { kind: 'kill-connections', form: 'kill-connections:P%[/EVERY]', summary: "terminate P% of the workers' database connections (pg_terminate_backend / KILL CONNECTION)" },
+  { kind: 'pause-redis', form: 'pause-redis:MS[/EVERY]', summary: 'pause every Redis client for MS (CLIENT PAUSE … ALL)' },
   { kind: 'latency', form: 'latency:MS', summary: 'delay every packet between workers and the database by MS each way, for the whole run' },
-  { kind: 'reset', form: 'reset[@EVERY]', summary: "cut every worker's database connection with a TCP reset" },
-  { kind: 'pause-worker', form: 'pause-worker:MS[@EVERY]', summary: 'stall one worker for MS while it holds its lock' },
+  { kind: 'reset', form: 'reset[/EVERY]', summary: "cut every worker's database connection with a TCP reset" },
+  { kind: 'pause-worker', form: 'pause-worker:MS[/EVERY]', summary: 'stall one worker for MS while it holds its lock' },
   { kind: 'crash-saga', form: 'crash-saga:P%', summary: "crash P% of the scenario's checkpoints (ctx.checkpoint) as a process dying between steps would" },
 ] as const
 
 export type NemesisKind = (typeof NEMESIS_KINDS)[number]['kind']
 
-/** How often a repeated fault fires when the spec has no `@EVERY`. */
+/** How often a repeated fault fires when the spec has no `/EVERY`. */
 export const DEFAULT_EVERY_MS = 1_000
 /** Longest pause or latency accepted: a longer one would outlast any lock and statement timeout. */
 export const MAX_FAULT_MS = 60_000
@@ -65,8 +65,8 @@ const KIND_NAMES: readonly string[] = NEMESIS_KINDS.map((k) => k.kind)
 const FORMS = NEMESIS_KINDS.map((k) => k.form).join(', ')
 
 /**
- * Reads one `--nemesis` value, `KIND[:ARG][@EVERY]`: `kill-connections:10%`, `kill-connections:25%@500ms`,
- * `pause-redis:200ms`, `latency:20ms`, `reset`, `reset@300ms`, `pause-worker:1500ms`. Times take a unit
+ * Reads one `--nemesis` value, `KIND[:ARG][/EVERY]`: `kill-connections:10%`, `kill-connections:25%/500ms`,
+ * `pause-redis:200ms`, `latency:20ms`, `reset`, `reset/300ms`, `pause-worker:1500ms`. Times take a unit
  * (ms, s, m, h); a bare number is milliseconds. Anything else is a UsageError of one line naming the
  * spec, what is wrong, and the valid forms.
  */
@@ -76,8 +76,8 @@ export function parseNemesis(text: string): NemesisSpec {
     throw new UsageError(`--nemesis '${spec}': ${problem}; valid forms: ${FORMS}`)
   }
   if (spec === '') fail('empty')
-  const match = /^([^:@]*)(?::([^:@]*))?(?:@([^:@]*))?$/.exec(spec)
-  if (!match) return fail('expected KIND[:ARG][@EVERY], with one : and one @ at most')
+  const match = /^([^:/]*)(?::([^:/]*))?(?:\/([^:/]*))?$/.exec(spec)
+  if (!match) return fail('expected KIND[:ARG][/EVERY], with one : and one / at most')
   const kind = match[1]!.trim()
   const arg = match[2]?.trim()
   const every = match[3]?.trim()
@@ -92,8 +92,8 @@ export function parseNemesis(text: string): NemesisSpec {
   }
   const everyMs = (): number => {
     if (every === undefined) return DEFAULT_EVERY_MS
-    if (every === '') return fail('nothing after @: give an interval, e.g. @500ms')
-    return duration(every, 'the interval after @', MAX_EVERY_MS)
+    if (every === '') return fail('nothing after /: give an interval, e.g. /500ms')
+    return duration(every, 'the interval after /', MAX_EVERY_MS)
   }
   /** A timed fault that lasted as long as its interval would overlap the next one. */
   const repeatedFor = (ms: number) => {
@@ -106,7 +106,7 @@ export function parseNemesis(text: string): NemesisSpec {
     case 'kill-connections':
       return { kind: 'kill-connections', text: spec, share: percentage(kind, arg, fail) / 100, everyMs: everyMs() }
     case 'crash-saga':
-      if (every !== undefined) fail('crash-saga applies at every checkpoint for the whole run and takes no @EVERY')
+      if (every !== undefined) fail('crash-saga applies at every checkpoint for the whole run and takes no /EVERY')
       return { kind: 'crash-saga', text: spec, share: percentage(kind, arg, fail) / 100 }
     case 'pause-redis': {
       const ms = duration(arg, 'a pause', MAX_FAULT_MS)
@@ -117,11 +117,11 @@ export function parseNemesis(text: string): NemesisSpec {
       return { kind: 'pause-worker', text: spec, ms, everyMs: repeatedFor(ms) }
     }
     case 'latency': {
-      if (every !== undefined) fail('latency is on for the whole run and takes no @EVERY')
+      if (every !== undefined) fail('latency is on for the whole run and takes no /EVERY')
       return { kind: 'latency', text: spec, ms: duration(arg, 'a delay', MAX_FAULT_MS) }
     }
     case 'reset':
-      if (arg !== undefined) fail('reset takes no argument (reset or reset@EVERY)')
+      if (arg !== undefined) fail('reset takes no argument (reset or reset/EVERY)')
       return { kind: 'reset', text: spec, everyMs: everyMs() }
   }
 }

@@ -377,7 +377,7 @@ describe('startNemesis', () => {
     const clock = new FakeClock()
     const calls: string[] = []
     const events: (FaultEvent & { at: number })[] = []
-    const specs = ['kill-connections:50%@100ms', 'pause-redis:30ms@100ms', 'reset@50ms', 'latency:20ms', 'pause-worker:10ms@200ms'].map(parseNemesis)
+    const specs = ['kill-connections:50%/100ms', 'pause-redis:30ms/100ms', 'reset/50ms', 'latency:20ms', 'pause-worker:10ms/200ms'].map(parseNemesis)
     const nemesis = startNemesis(specs, fakeActions(calls), { rng: createRng(seed), onFault: (event) => events.push({ ...event, at: clock.now }), clock })
     await nemesis.ready
     await clock.advanceTo(999)
@@ -405,7 +405,7 @@ describe('startNemesis', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'latency', phase: 'end', detail: 'latency 0ms' })
     const firstKill = events.find((e) => e.kind === 'kill-connections')!
     expect(firstKill.at).toBeLessThan(100)
-    expect(firstKill).toMatchObject({ spec: 'kill-connections:50%@100ms', phase: 'start', detail: 'kill 50% of connections' })
+    expect(firstKill).toMatchObject({ spec: 'kill-connections:50%/100ms', phase: 'start', detail: 'kill 50% of connections' })
     // Every start is followed by its end; a pause's end comes its length after its start.
     for (const kind of ['kill-connections', 'pause-redis', 'reset', 'pause-worker'] as const) {
       const phases = events.filter((e) => e.kind === kind)
@@ -437,7 +437,7 @@ describe('startNemesis', () => {
       // The first reset hangs until released: the turns that come meanwhile are skipped, not stacked.
       resetConnections: () => (++resets === 1 ? new Promise((resolve) => (release = () => resolve('reset 4 connections'))) : Promise.resolve('reset 0 connections')),
     })
-    const nemesis = startNemesis(['kill-connections:10%@100ms', 'reset@100ms'].map(parseNemesis), actions, { rng: createRng(5), onFault: (e) => events.push(e), clock })
+    const nemesis = startNemesis(['kill-connections:10%/100ms', 'reset/100ms'].map(parseNemesis), actions, { rng: createRng(5), onFault: (e) => events.push(e), clock })
     await clock.advanceTo(550)
     expect(events.filter((e) => e.kind === 'kill-connections' && e.phase === 'fail')).toHaveLength(5)
     expect(events.find((e) => e.phase === 'fail')?.detail).toBe('permission denied to terminate process')

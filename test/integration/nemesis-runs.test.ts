@@ -27,7 +27,7 @@ describe.skipIf(!postgres.available || !redis.available)('a lock holder that pau
       duration: '2s',
       lockTtl: '50ms',
       params: { rooms: 10, nights: 30 },
-      nemesis: ['pause-worker:300ms@350ms'],
+      nemesis: ['pause-worker:300ms/350ms'],
       seed: 101,
       warn,
     })
@@ -102,7 +102,7 @@ describe.skipIf(!postgres.available)('every safe database strategy under kill-co
   ]
   it.each(SAFE)('%s: %s hold', async (scenario, strategies) => {
     for (const strategy of strategies) {
-      const result = await runScenario({ scenario, strategy, db: PG_URL, workers: 8, duration: '600ms', nemesis: ['kill-connections:10%@100ms'], seed: 3, warn })
+      const result = await runScenario({ scenario, strategy, db: PG_URL, workers: 8, duration: '600ms', nemesis: ['kill-connections:10%/100ms'], seed: 3, warn })
       expect(result.faults.find((fault) => fault.fault === 'kill-connections')?.injected, `${scenario} ${strategy}`).toBeGreaterThan(0)
       expect(result.invariants.filter((invariant) => !invariant.held), `${scenario} ${strategy}`).toEqual([])
     }
