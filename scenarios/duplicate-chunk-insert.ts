@@ -1,4 +1,4 @@
-import { defineScenario, Conflict, type StrategyContext, safeWhenStaleWritesFail, type StrategyOutcome, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
+import { defineScenario, safeUnlessConnectionsDie, Conflict, type StrategyContext, safeWhenStaleWritesFail, type StrategyOutcome, plural, wholeNumberIn } from '../src/scenario/building-blocks.js'
 import { describeWrongChunks, partiallyReadKeys, wrongChunks } from './duplicate-chunk-insert/verdicts.js'
 
 const params = { documents: 10, chunks: 5, readers: 2 }
@@ -217,7 +217,9 @@ export default defineScenario({
     },
     claim: {
       summary: "UPDATE … SET status = 'PROCESSING' WHERE status = 'PENDING' (one row affected wins), then chunks + COMPLETED in one transaction.",
-      expect: 'safe',
+      // The claim commits on its own and has no lease: a worker whose connection dies before the chunks
+      // commit leaves its document PROCESSING for good (measured under kill-connections:10%/100ms: 5 runs of 8).
+      expect: safeUnlessConnectionsDie,
       ownsTransaction: true,
       run: processClaimed,
     },

@@ -146,7 +146,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     // Without --isolation a strategy that opens no transaction runs autocommit statements: on a server
     // defaulting to REPEATABLE READ, `none` still loses updates, and its expectation must know that.
     const oneTransaction = strategy.ownsTransaction === true || config.isolation !== undefined
-    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, engine: target.engine, nodes: nodes.length, isolation, oneTransaction })
+    const expected = expectationIn(strategy, `strategy '${strategyName}' expect() in ${loaded.origin}`, { dialect: target.dialect, engine: target.engine, nodes: nodes.length, faults: nemesis?.kinds ?? [], isolation, oneTransaction })
     historyFile?.start(
       historyHeader({
         scenario: scenario.name,

@@ -34,6 +34,11 @@ export class Nemesis {
     this.faults = aimsAtWorkers ? new WorkerFaults() : undefined
   }
 
+  /** The kinds of fault this run injects, for strategies' expectations. */
+  get kinds(): readonly string[] {
+    return [...new Set(this.#specs.map((spec) => spec.kind))]
+  }
+
   /** Whether worker connections must go through racebench's TCP proxy (`latency`, `reset`). */
   get proxied(): boolean {
     return this.#specs.some((spec) => spec.kind === 'latency' || spec.kind === 'reset')

@@ -4,6 +4,7 @@ import { DIALECTS } from '../target/session.js'
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import { engineFor } from '../engines/engine-for.js'
 import { ENGINE_FACTS } from '../engines/engine-family.js'
+import { NEMESIS_KINDS } from '../nemesis/spec.js'
 
 type AnyScenario = Scenario<Params, unknown>
 type AnyStrategy = Strategy<Params, unknown>
@@ -75,9 +76,13 @@ function describeScenario(scenario: AnyScenario, style: ChalkInstance): string {
  * it is the other way round: `unsafe at repeatable-read on postgres`.
  */
 function verdictOf(strategy: AnyStrategy): { expected: Expectation; caveat: string } {
-  const expected = expectationOf(strategy, { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
+  const expected = expectationOf(strategy, { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, faults: [], isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
   const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
-  return { expected, caveat: exceptions ? `${expected === 'safe' ? 'unsafe' : 'safe'} ${exceptions}` : '' }
+  const plain = { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, faults: [], isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true } as const
+  // Faults that turn a strategy unsafe (a lease holder that stalls, a saga that crashes), by kind.
+  const faulty = NEMESIS_KINDS.filter(({ kind }) => expectationOf(strategy, { ...plain, faults: [kind] }) !== expected).map(({ kind }) => `under --nemesis ${kind}`)
+  const caveats = [exceptions, ...faulty].filter(Boolean).join(', ')
+  return { expected, caveat: caveats ? `${expected === 'safe' ? 'unsafe' : 'safe'} ${caveats}` : '' }
 }
 
 function requirementsOf(strategy: AnyStrategy): string[] {

@@ -182,6 +182,11 @@ export interface StrategyEnvironment {
    * `serverLocks` is unsafe whatever `expect` says.
    */
   readonly nodes: number
+  /**
+   * The kinds of fault `--nemesis` injects in this run (`crash-saga`, `pause-worker`, …; empty without
+   * it): a strategy may be safe in a plain run and not once its process can crash or stall.
+   */
+  readonly faults: readonly string[]
   /** The level its statements run at: the strategy's own, else --isolation, else the server's default. */
   readonly isolation: IsolationLevel
   /**
@@ -223,6 +228,11 @@ export interface Strategy<P extends Params, K> {
    * (CockroachDB, older YugabyteDB or TiDB), `run` refuses it with the reason and `list` shows where.
    */
   readonly needs?: readonly EngineCapability[]
+  /**
+   * Why `racebench explain` cannot replay the strategy step by step, when it cannot (e.g. Redlock's
+   * per-node timeouts count wall time, and a command held for its turn would look like a node down).
+   */
+  readonly notReplayable?: string
   /**
    * Engines on which the strategy makes no sense, each with the reason `list` shows and `run`
    * answers (exit 2), e.g. `{ mysql: 'MySQL has no partial unique index' }`.
@@ -344,7 +354,7 @@ export function expectationsOf(strategy: Pick<Strategy<Params, unknown>, 'expect
   return DIALECTS.flatMap((dialect) =>
     ISOLATION_LEVELS.map((level) => {
       // Listed per --isolation level, which makes every operation one transaction.
-      const env = { dialect, engine: engineFor(dialect), nodes: 1, isolation: strategy.isolation ?? level, oneTransaction: true }
+      const env = { dialect, engine: engineFor(dialect), nodes: 1, faults: [], isolation: strategy.isolation ?? level, oneTransaction: true }
       return { env, expect: expectationOf(strategy, env) }
     }),
   )

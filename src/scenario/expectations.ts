@@ -23,3 +23,20 @@ export const unsafeWhenSnapshotPrecedesLocks = ({ engine, isolation }: StrategyE
 /** Safe only where a check that finds no row and another's insert of it cannot both commit (SSI, gap locks). */
 export const safeWhenMissingRowsGuarded = ({ engine, isolation }: StrategyEnvironment): Expectation =>
   engine.guardsMissingRows(isolation) ? 'safe' : 'unsafe'
+
+/**
+ * A lease lock (redis-lock, redlock) is safe while every holder finishes within its lease: a holder that
+ * stalls past it (`--nemesis pause-worker`, a GC pause) wakes up believing it still holds the lock.
+ */
+export const safeUnlessHolderStalls = ({ faults }: StrategyEnvironment): Expectation => (faults.includes('pause-worker') ? 'unsafe' : 'safe')
+
+/** Safe until its process can crash between steps (`--nemesis crash-saga`) with nothing durable to finish the work. */
+export const safeUnlessCrashed = ({ faults }: StrategyEnvironment): Expectation => (faults.includes('crash-saga') ? 'unsafe' : 'safe')
+
+/**
+ * Safe while every worker that claims work lives to finish it: a claim with no lease (a status set in
+ * its own commit) is stranded when its worker's connection dies before the work commits
+ * (`--nemesis kill-connections`, `reset`), and nobody picks the work up again.
+ */
+export const safeUnlessConnectionsDie = ({ faults }: StrategyEnvironment): Expectation =>
+  faults.includes('kill-connections') || faults.includes('reset') ? 'unsafe' : 'safe'

@@ -92,6 +92,8 @@ export async function explainRun(options: ExplainRunOptions): Promise<ExplainRes
   if (options.schedule !== undefined && options.permutations) throw new UsageError('--schedule and --permutations cannot be combined: --permutations runs every schedule')
   const steps = options.schedule === undefined ? undefined : parseSchedule(options.schedule)
   const { loaded, scenario, strategyName, strategy, params, schema } = await resolveRun(options, config)
+  if (scenario.secondDatabase) throw new UsageError(`explain replays operations on one database, and '${scenario.name}' spans two (${scenario.secondDatabase.name} too): use racebench run`)
+  if (strategy.notReplayable) throw new UsageError(`explain cannot replay strategy '${strategyName}' step by step: ${strategy.notReplayable}; use racebench run`)
   const showKey = showKeyOf(scenario) as (key: never) => string
   const key = callScenarioCode(`pickKey() in ${loaded.origin}`, () => scenario.pickKey(createRng(config.seed, 0), params))
   const log = options.log ?? (() => {})

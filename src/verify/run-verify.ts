@@ -194,7 +194,7 @@ function skippedCell(cell: CellPlan, index: number, engine: VerifiedEngine): Ver
     isolation: isolation.replace(/-/g, ' '),
     server: engine.server,
     dialect: engine.dialect,
-    declared: expectationIn(strategy, site, { dialect: engine.dialect, engine: engineFor(engine.dialect), nodes: 1, isolation, oneTransaction }),
+    declared: expectationIn(strategy, site, { dialect: engine.dialect, engine: engineFor(engine.dialect), nodes: 1, faults: [], isolation, oneTransaction }),
     runs: 0,
     violated: 0,
     untested: 0,

@@ -40,7 +40,7 @@ describe('an unknown command or option names the closest one and the valid ones'
   it('a missing scenario shows the usage and the built-in scenarios', async () => {
     const line = expectUsageLine(await runCli(['run']))
     expect(line).toBe(
-      "racebench: missing required argument 'scenario'; usage: racebench run [options] <scenario>; built-in scenarios: double-booking, double-payment, duplicate-chunk-insert, hold-confirm-release, lost-update, position-sync, status-transition, or a path to a scenario file",
+      "racebench: missing required argument 'scenario'; usage: racebench run [options] <scenario>; built-in scenarios: double-booking, double-payment, duplicate-chunk-insert, hold-confirm-release, lost-update, payment-saga, position-sync, status-transition, or a path to a scenario file",
     )
   })
 

@@ -19,7 +19,7 @@ describe('racebench verify: bad input', () => {
     const before = embeddedDirs().length
     const line = expectUsageLine(await runCli(['verify', '--scenarios', 'lost-update,lost-updat']))
     expect(line).toBe(
-      "racebench: unknown scenario 'lost-updat' (did you mean lost-update?); valid: double-booking, double-payment, duplicate-chunk-insert, hold-confirm-release, lost-update, position-sync, status-transition, or a path to a scenario file",
+      "racebench: unknown scenario 'lost-updat' (did you mean lost-update?); valid: double-booking, double-payment, duplicate-chunk-insert, hold-confirm-release, lost-update, payment-saga, position-sync, status-transition, or a path to a scenario file",
     )
     expect(embeddedDirs().length).toBeLessThanOrEqual(before)
   })
@@ -27,7 +27,7 @@ describe('racebench verify: bad input', () => {
   it('an unknown strategy lists those of the chosen scenarios', async () => {
     const line = expectUsageLine(await runCli(['verify', '--scenarios', 'lost-update', '--strategies', 'none,optimstic']))
     expect(line).toBe(
-      "racebench: unknown strategy 'optimstic' (did you mean optimistic?) for lost-update; valid: none, atomic, pessimistic, optimistic, serializable, redis-lock",
+      "racebench: unknown strategy 'optimstic' (did you mean optimistic?) for lost-update; valid: none, atomic, pessimistic, optimistic, serializable, redis-lock, redlock",
     )
   })
 

@@ -38,7 +38,8 @@ const serverDefault = (db: (typeof TARGETS)[number]): IsolationLevel => (db.name
 const available = TARGETS.filter((db) => db.probe.available)
 
 describe.skipIf(available.length === 0)('explain --strategy, the canonical race', () => {
-  for (const scenario of scenarios) {
+  // A scenario over two databases is refused by explain (a test of cli errors says so).
+  for (const scenario of scenarios.filter((one) => !one.secondDatabase)) {
     it(`${scenario.name}: none breaks an invariant ${REPEATS}/${REPEATS}; every safe strategy holds ${REPEATS}/${REPEATS} and shows what stops the race (${available.map((db) => db.name).join(', ')})`, async () => {
       // Every strategy on every engine side by side, each explanation in a namespace of its own; all
       // settle before the first failure is reported, so none is cut off before it cleans up.
@@ -46,10 +47,10 @@ describe.skipIf(available.length === 0)('explain --strategy, the canonical race'
         available.flatMap((db) => {
           const dialect = dialectOf(db)
           const strategies = Object.entries(scenario.strategies).filter(
-            ([, strategy]) => !strategy.unsupportedOn?.[dialect] && (!strategy.requires?.includes('redis') || redis.available),
+            ([, strategy]) => !strategy.unsupportedOn?.[dialect] && !strategy.notReplayable && (!strategy.requires?.includes('redis') || redis.available),
           )
           return strategies.map(async ([name, strategy]) => {
-            const env = { dialect, engine: engineFor(dialect), nodes: 1, isolation: strategy.isolation ?? serverDefault(db), oneTransaction: strategy.ownsTransaction === true } as const
+            const env = { dialect, engine: engineFor(dialect), nodes: 1, faults: [], isolation: strategy.isolation ?? serverDefault(db), oneTransaction: strategy.ownsTransaction === true } as const
             const expected = name === 'none' ? 'unsafe' : expectationOf(strategy, env)
             if (name !== 'none' && expected !== 'safe') return
             const lines: ScheduleLine[] = []

@@ -29,6 +29,7 @@ describe.skipIf(!postgres.available || !redis.available)('a lock holder that pau
       params: { rooms: 10, nights: 30 },
       nemesis: ['pause-worker:300ms/350ms'],
       seed: 101,
+      show: 100,
       warn,
     })
 
@@ -37,10 +38,11 @@ describe.skipIf(!postgres.available || !redis.available)('a lock holder that pau
     expect(result.faults.find((fault) => fault.fault === 'pause-worker')?.injected).toBeGreaterThan(0)
     expect(result.locks?.lost).toBeGreaterThan(0)
     expect(result.invariants.find((invariant) => invariant.name === 'no double booking')?.held).toBe(false)
-    // The stall is in the timeline of the broken slot: a think far past --think, and the fault above it.
-    const race = result.traces[0]!
-    expect(race.faults?.some((fault) => fault.fault === 'pause-worker')).toBe(true)
-    expect(race.operations.some((operation) => operation.events.some((event) => event.type === 'think' && event.ms >= 300))).toBe(true)
+    // The stall is in the timeline of a broken slot: a think far past --think, the fault listed above it.
+    // (On a loaded machine a 50 ms lease also runs out under ordinary work: other slots may break too.)
+    const stalled = result.traces.filter((trace) => trace.operations.some((operation) => operation.events.some((event) => event.type === 'think' && event.ms >= 300)))
+    expect(stalled.length).toBeGreaterThan(0)
+    expect(stalled.every((trace) => trace.faults?.some((fault) => fault.fault === 'pause-worker'))).toBe(true)
   })
 
   it('redis-lock-fenced does not: the stale holder finds a higher token written, and its booking is refused', async () => {
@@ -94,7 +96,8 @@ describe.skipIf(!postgres.available)('every safe database strategy under kill-co
   const SAFE: readonly [string, readonly string[]][] = [
     ['double-booking', ['pessimistic', 'optimistic', 'unique', 'advisory', 'idempotency-key']],
     ['double-payment', ['pessimistic', 'optimistic', 'idempotency-key', 'event-log']],
-    ['duplicate-chunk-insert', ['claim', 'unique', 'optimistic']],
+    // Not claim: its claim has no lease, and a worker whose connection dies strands its document (declared so).
+    ['duplicate-chunk-insert', ['unique', 'optimistic']],
     ['hold-confirm-release', ['locked-hold', 'unique']],
     ['lost-update', ['atomic', 'pessimistic', 'optimistic']],
     ['position-sync', ['unique-catch', 'upsert', 'conditional-insert-unique']],
