@@ -54,14 +54,14 @@ describe.skipIf(!postgres.available || !redis.available)('a lock holder that pau
   })
 })
 
-// Five nodes of this file's own (scripts/redis-nodes.sh, ports 6590-6594), stopped after.
+// Five nodes of this file's own (scripts/redis-nodes.sh, ports 6590-6594), stopped after the file,
+// whichever of its tests ran.
 const nodes: TestRedisNodes = await redisNodesForTest(5, 6590)
+afterAll(async () => {
+  await nodes.stop()
+})
 
 describe.skipIf(!postgres.available || !nodes.probe.available)(`Redlock over five Redis nodes${nodes.probe.available ? '' : ` (${nodes.probe.reason})`}`, () => {
-  afterAll(async () => {
-    await nodes.stop()
-  })
-
   /** A redlock run with `paused` of the five nodes holding every write (CLIENT PAUSE WRITE) throughout. */
   async function withPaused(paused: number, extra: Partial<RunScenarioOptions> = {}): Promise<RunResult> {
     const urls = nodes.probe.urls

@@ -55,6 +55,8 @@ export async function redisNodesForTest(n: number, basePort: number): Promise<Te
 
 /** Runs `scripts/redis-nodes.sh start n` on ports basePort.. and returns the nodes' URLs. */
 export async function startRedisNodes(n: number, basePort: number): Promise<string[]> {
+  // Nodes a killed earlier run of the same file left behind on these ports go first.
+  await stopRedisNodes(basePort)
   const { stdout } = await script(['start', String(n)], basePort)
   return lines(stdout)
 }

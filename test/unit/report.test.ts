@@ -128,7 +128,7 @@ describe('explain', () => {
     const at = order.map((part) => text.indexOf(part))
     expect(at.every((index) => index >= 0)).toBe(true)
     expect(at).toEqual([...at].sort((a, b) => a - b))
-    expect(text).toContain('  redis-lock (safe; needs redis)')
+    expect(text).toContain('  redis-lock (safe; unsafe under --nemesis pause-worker; needs redis)')
     expect(text).toMatch(/^ {2}racebench run double-booking -s none +# an unsafe strategy/m)
     expect(text).toMatch(/^ {2}racebench compare double-booking +# /m)
   })
