@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto'
 import { plural } from './check/plural.js'
 import { UsageError } from './errors.js'
 import { formatDuration, parseDuration, type TimeUnit } from './duration.js'
-import { redisUrlProblem } from './target/redis-url.js'
+import { redisUrlProblem } from './engines/redis/redis-url.js'
 
 /** Isolation levels as users type them; the CLI's help lists this tuple. */
 export const ISOLATION_LEVELS = ['read-committed', 'repeatable-read', 'serializable'] as const

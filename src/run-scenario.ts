@@ -15,20 +15,20 @@ import type { RunResult } from './run-result.js'
 import { createRunEmitter, type RunEmitter } from './runner/events.js'
 import { runWorkers } from './runner/run-workers.js'
 import { settleWithin, stallBoundMs, Watchdog } from './runner/watchdog.js'
-import type { Session } from './target/session.js'
-import type { Target, TargetOptions } from './target/target.js'
-import type { RedisTarget } from './target/redis.js'
-import { openTarget } from './target/open-target.js'
+import type { Session } from './engines/session.js'
+import type { Target, TargetOptions } from './engines/target.js'
+import type { RedisTarget } from './engines/redis/redis.js'
+import { openTarget } from './engines/open-target.js'
 import { planNemesis, type Nemesis } from './nemesis/run-nemesis.js'
 import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
 import { whyNothingWasTested } from './check/nothing-tested.js'
-import { classifyError } from './target/classify.js'
+import { classifyError } from './engines/classify.js'
 import { expectationOf, type BrokerContext, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
 import { resolveRun, warnOnStderr, type ResolvedRun } from './scenario/resolve-run.js'
-import { closeNodes, openNodes } from './target/open-nodes.js'
+import { closeNodes, openNodes } from './engines/open-nodes.js'
 import { NodeTotals, nodeOfWorker } from './history/node-totals.js'
-import { namespaceFor } from './target/namespace.js'
-import type { EmbeddedServer } from './target/embedded.js'
+import { namespaceFor } from './engines/namespace.js'
+import type { EmbeddedServer } from './engines/embedded/embedded.js'
 import { randomInt } from 'node:crypto'
 
 export interface RunScenarioOptions extends RunFlags {
@@ -99,7 +99,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   const redis = redisNodes[0]
   // The broker, for strategies that publish events; amqplib is loaded only by runs that use it.
   const broker = strategy.requires?.includes('rabbitmq')
-    ? await (await import('./target/rabbitmq.js')).openBroker(config.rabbitmq, namespace, { timeoutMs: config.timeoutMs, log, warn }).catch(async (error: unknown) => {
+    ? await (await import('./engines/rabbitmq/rabbitmq.js')).openBroker(config.rabbitmq, namespace, { timeoutMs: config.timeoutMs, log, warn }).catch(async (error: unknown) => {
         await Promise.all(redisNodes.map((node) => node.close()))
         throw error
       })
@@ -178,7 +178,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       second,
       broker: broker?.context,
       faults: nemesis?.faults,
-      during: nemesis && { start: () => nemesis.start({ nodes, redis, history, workers: config.workers }), stop: () => nemesis.stop() },
+      during: nemesis && { start: () => nemesis.start({ nodes, redis, history }), stop: () => nemesis.stop() },
       redis,
       redisNodes: redisNodes.slice(1),
       runId: randomInt(1, 2 ** 31 - 1),
@@ -396,7 +396,7 @@ function assertEngineHas(strategy: Strategy<Params, unknown>, name: string, targ
  */
 async function openRedisNodes(urls: readonly string[], namespace: string, options: { timeoutMs: number; log: (line: string) => void; warn: (line: string) => void }): Promise<RedisTarget[]> {
   // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
-  const { openRedis } = await import('./target/redis.js')
+  const { openRedis } = await import('./engines/redis/redis.js')
   if (urls.length <= 1) return [await openRedis(urls[0], namespace, options)]
   const opened = await Promise.allSettled(urls.map((url) => openRedis(url, namespace, options)))
   const failed = opened.findIndex((node) => node.status === 'rejected')

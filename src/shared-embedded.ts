@@ -1,8 +1,8 @@
 import type { RunConfig } from './config.js'
 import { callScenarioCode } from './scenario/code-fault.js'
 import type { Params, Scenario } from './scenario/define-scenario.js'
-import { assertEmbeddedFits } from './target/connection-capacity.js'
-import { startEmbeddedPostgres, type EmbeddedServer } from './target/embedded.js'
+import { assertEmbeddedFits } from './engines/connection-capacity.js'
+import { startEmbeddedPostgres, type EmbeddedServer } from './engines/embedded/embedded.js'
 
 /**
  * Without `--db`, one embedded PostgreSQL for a command that makes several runs (compare, --repeat):

@@ -1,4 +1,4 @@
-import { NAMESPACE_PREFIX } from '../target/namespace.js'
+import { NAMESPACE_PREFIX } from '../engines/namespace.js'
 
 /**
  * Exactly the names `namespaceFor` makes: `racebench_<slug>_<8 hex>`, the slug lower-case letters,

@@ -1,6 +1,6 @@
 import pg from 'pg'
-import { connectOrExplain } from '../target/sql-target.js'
-import { serverAddress } from '../target/server-address.js'
+import { connectOrExplain } from '../engines/sql-target.js'
+import { serverAddress } from '../engines/server-address.js'
 import { namespaceNamedBy } from './namespace-pattern.js'
 import { CLEAN_TIMEOUTS, runNamespaceIdentifier, type NamespaceCatalog } from './namespace-leftovers.js'
 

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors.js'
 import { expectationsOf } from '../scenario/define-scenario.js'
-import { DIALECTS } from '../target/session.js'
+import { DIALECTS } from '../engines/session.js'
 import { renderJson } from '../report/json.js'
 import { lackingEngines } from '../report/scenario-list.js'
 import { renderScenarioList } from '../report/scenario-list.js'

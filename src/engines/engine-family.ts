@@ -1,6 +1,6 @@
 import type { IsolationLevel } from '../config.js'
 import type { ErrorClass } from '../history/outcome.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from './session.js'
 
 /**
  * Which server speaks a dialect's protocol. racebench connects to all of them with the same driver

@@ -1,4 +1,4 @@
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from './session.js'
 import type { Engine } from './engine.js'
 import { mysqlEngine } from './mysql/engine.js'
 import { postgresEngine } from './postgres/engine.js'

@@ -1,5 +1,5 @@
 import type { IsolationLevel } from '../config.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from './session.js'
 import type { EngineCapability, EngineFamily } from './engine-family.js'
 
 /** A unique key over the rows that match a condition: one active booking per slot, one open position. */

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { InvariantResult } from '../check/check-invariants.js'
 import { packageRoot } from '../package-root.js'
 import type { Expectation, Params } from '../scenario/define-scenario.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 import type { OutcomeCounts } from './outcome.js'
 
 /*

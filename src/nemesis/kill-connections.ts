@@ -1,5 +1,5 @@
 import type { Rng } from '../runner/rng.js'
-import type { Session } from '../target/session.js'
+import type { Session } from '../engines/session.js'
 
 /** MySQL/MariaDB ER_NO_SUCH_THREAD: the connection went away between the listing and the KILL. */
 const NO_SUCH_THREAD = 1094

@@ -2,8 +2,8 @@ import { UsageError } from '../errors.js'
 import type { HistoryStream } from '../history/stream.js'
 import { createRng } from '../runner/rng.js'
 import { WorkerFaults } from '../runner/worker-faults.js'
-import type { RedisTarget } from '../target/redis.js'
-import type { Target } from '../target/target.js'
+import type { RedisTarget } from '../engines/redis/redis.js'
+import type { Target } from '../engines/target.js'
 import { killWorkerConnections } from './kill-connections.js'
 import { pauseRedis } from './pause-redis.js'
 import { startNemesis, type NemesisActions, type RunningNemesis } from './scheduler.js'
@@ -59,8 +59,12 @@ export class Nemesis {
   }
 
   /** Fires the faults from now on (the workload's start), each recorded in `history`. */
-  start(run: { readonly nodes: readonly Target[]; readonly redis: RedisTarget | undefined; readonly history: HistoryStream; readonly workers: number }): void {
+  start(run: { readonly nodes: readonly Target[]; readonly redis: RedisTarget | undefined; readonly history: HistoryStream }): void {
     const { history } = run
+    // A stall is armed at the start too: a run's first thinks are the ones that find everything free
+    // (the first check of each slot), and a fault that only begins at a random time could miss them all.
+    const pause = this.#specs.find((spec) => spec.kind === 'pause-worker')
+    if (pause && this.faults) this.faults.pauseNextThinker(pause.ms)
     const crash = this.#specs.find((spec) => spec.kind === 'crash-saga')
     if (crash && this.faults) {
       this.faults.crashShare = crash.share
@@ -90,7 +94,7 @@ export class Nemesis {
     await Promise.allSettled(proxies.flatMap((proxy) => (proxy.status === 'fulfilled' ? [proxy.value.close()] : [])))
   }
 
-  #actions(run: { readonly nodes: readonly Target[]; readonly redis: RedisTarget | undefined; readonly workers: number }, rng: ReturnType<typeof createRng>): NemesisActions {
+  #actions(run: { readonly nodes: readonly Target[]; readonly redis: RedisTarget | undefined }, rng: ReturnType<typeof createRng>): NemesisActions {
     const proxies = async () => (await Promise.allSettled(this.#proxies.values())).flatMap((proxy) => (proxy.status === 'fulfilled' ? [proxy.value] : []))
     return {
       killConnections: async (share) => {
@@ -125,9 +129,8 @@ export class Nemesis {
         return ms > 0 ? `${ms} ms added each way` : 'latency off'
       },
       pauseWorker: async (ms) => {
-        const worker = rng.int(run.workers)
-        this.faults?.pauseNext(worker, ms)
-        return `worker ${worker} will stall ${ms} ms at its next think`
+        this.faults?.pauseNextThinker(ms)
+        return `the next worker to think stalls ${ms} ms`
       },
     }
   }

@@ -11,7 +11,7 @@ export const NEMESIS_KINDS = [
   { kind: 'pause-redis', form: 'pause-redis:MS[/EVERY]', summary: 'pause every Redis client for MS (CLIENT PAUSE … ALL)' },
   { kind: 'latency', form: 'latency:MS', summary: 'delay every packet between workers and the database by MS each way, for the whole run' },
   { kind: 'reset', form: 'reset[/EVERY]', summary: "cut every worker's database connection with a TCP reset" },
-  { kind: 'pause-worker', form: 'pause-worker:MS[/EVERY]', summary: 'stall one worker for MS while it holds its lock' },
+  { kind: 'pause-worker', form: 'pause-worker:MS[/EVERY]', summary: 'the next worker to think (between a check and its act) stalls MS, inside the lock or lease it holds; armed at the start too' },
   { kind: 'crash-saga', form: 'crash-saga:P%', summary: "crash P% of the scenario's checkpoints (ctx.checkpoint) as a process dying between steps would" },
 ] as const
 
@@ -147,7 +147,7 @@ export function describeNemesis(spec: NemesisSpec): string {
     case 'reset':
       return `reset every database connection every ${formatDuration(spec.everyMs)}`
     case 'pause-worker':
-      return `stall a worker holding its lock for ${formatDuration(spec.ms)} every ${formatDuration(spec.everyMs)}`
+      return `stall the next worker to think for ${formatDuration(spec.ms)}, at the start and every ${formatDuration(spec.everyMs)}`
     case 'crash-saga':
       return `crash ${+(spec.share * 100).toFixed(2)}% of checkpoints`
   }

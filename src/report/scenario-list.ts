@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk'
 import { expectationOf, expectationsOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from '../scenario/define-scenario.js'
-import { DIALECTS } from '../target/session.js'
+import { DIALECTS } from '../engines/session.js'
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import { engineFor } from '../engines/engine-for.js'
 import { ENGINE_FACTS } from '../engines/engine-family.js'

@@ -1,6 +1,6 @@
 import type { ErrorClass, Outcome } from '../history/outcome.js'
 import { isConflict, isCrash } from '../scenario/define-scenario.js'
-import { classifyError, ConnectionLost } from '../target/classify.js'
+import { classifyError, ConnectionLost } from '../engines/classify.js'
 import { messageOf } from '../errors.js'
 import { redact } from '../redact.js'
 

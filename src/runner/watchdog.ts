@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { formatDuration } from '../duration.js'
 import { ScenarioCodeError, TargetError } from '../errors.js'
-import type { Dialect, Session } from '../target/session.js'
+import type { Dialect, Session } from '../engines/session.js'
 import { WatchedSession, type ProgressClock } from './watched-session.js'
 
 /** After Ctrl-C, SIGTERM or a call that failed the run: how long calls in flight get to finish before they are abandoned. */

@@ -1,5 +1,5 @@
 import type { IsolationLevel } from '../config.js'
-import type { QueryResult, Session } from '../target/session.js'
+import type { QueryResult, Session } from '../engines/session.js'
 
 /** What a WatchedSession reports to: the progress clock of the call using it. */
 export interface ProgressClock {

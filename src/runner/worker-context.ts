@@ -9,7 +9,7 @@ import { Crash, type LockFacts, type Params, type StrategyContext } from '../sce
 import { backoff, withRetry } from '../strategy/retry.js'
 import { sleep } from '../strategy/sleep.js'
 import { inTransaction } from '../strategy/transaction.js'
-import type { Session } from '../target/session.js'
+import type { Session } from '../engines/session.js'
 import { outcomeOfError, type ErrorOutcome } from './outcome-of-error.js'
 import { createRng } from './rng.js'
 import type { WorkersInput } from './run-workers.js'
@@ -98,7 +98,7 @@ export function createWorkerContext(
   } : () => Promise.resolve()
   // `pause-worker`: the think the nemesis armed stalls longer, inside whatever lock or lease is held.
   const pause = faults ? () => {
-    const stall = faults.takePause(worker)
+    const stall = faults.takePause()
     if (stall === undefined) return plainPause()
     const at = history.micros()
     history.append({ t: at, type: 'nemesis', fault: 'pause-worker', phase: 'start', detail: `worker ${worker} stalls ${stall} ms`, worker })

@@ -6,19 +6,23 @@ import type { Rng } from './rng.js'
  * A run without such faults has none, and its workers never look.
  */
 export class WorkerFaults {
-  readonly #pauses: (number | undefined)[] = []
+  #pause: number | undefined
   /** `crash-saga:P`: the chance that each `ctx.checkpoint` crashes its operation. */
   crashShare = 0
 
-  /** `pause-worker`: `worker`'s next think stalls `ms` longer, inside whatever lock or lease it holds. */
-  pauseNext(worker: number, ms: number): void {
-    this.#pauses[worker] = ms
+  /**
+   * `pause-worker`: the next worker to think stalls `ms` longer, inside whatever lock or lease it holds.
+   * The next to think, not a worker picked beforehand: a think comes after a check that passed, so the
+   * stall always falls between a check and the act it allowed, whoever gets there.
+   */
+  pauseNextThinker(ms: number): void {
+    this.#pause = ms
   }
 
-  /** The stall armed for `worker`, once: undefined when none is. */
-  takePause(worker: number): number | undefined {
-    const ms = this.#pauses[worker]
-    if (ms !== undefined) this.#pauses[worker] = undefined
+  /** The stall armed, once, for the first worker that asks: undefined when none is. */
+  takePause(): number | undefined {
+    const ms = this.#pause
+    this.#pause = undefined
     return ms
   }
 

@@ -39,7 +39,7 @@ export {
   type Observation,
   type Params,
 } from './define-scenario.js'
-export type { Session, QueryResult, Dialect } from '../target/session.js'
+export type { Session, QueryResult, Dialect } from '../engines/session.js'
 export type { Rng } from '../runner/rng.js'
 export type { ErrorClass } from '../history/outcome.js'
 
@@ -49,7 +49,7 @@ export { withAdvisoryLock } from '../strategy/advisory-lock.js'
 export { withRedisLock } from '../strategy/redis-lock.js'
 export { withRedlock } from '../strategy/redlock-lock.js'
 export { withFencedRedisLock } from '../strategy/fenced-lock.js'
-export { classifyError } from '../target/classify.js'
+export { classifyError } from '../engines/classify.js'
 export { createRng } from '../runner/rng.js'
 
 // Params and invariants.

@@ -1,6 +1,6 @@
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import type { Rng } from '../runner/rng.js'
-import { DIALECTS, type Dialect, type Session } from '../target/session.js'
+import { DIALECTS, type Dialect, type Session } from '../engines/session.js'
 import { engineFor } from '../engines/engine-for.js'
 import type { OutcomeCounts } from '../history/outcome.js'
 import type { Redis } from 'ioredis'

@@ -1,6 +1,6 @@
 import { didYouMean } from '../did-you-mean.js'
 import { UsageError } from '../errors.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 import type { Params, Scenario, Strategy } from './define-scenario.js'
 
 /** Refuses a strategy that declares it makes no sense on the engine, saying why (exit 2). */

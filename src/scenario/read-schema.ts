@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { UsageError } from '../errors.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 import type { Params } from './define-scenario.js'
 import type { LoadedScenario } from './load-scenario.js'
 

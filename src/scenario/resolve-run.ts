@@ -1,6 +1,6 @@
 import type { RunConfig } from '../config.js'
-import { dialectOf } from '../target/open-target.js'
-import type { Dialect } from '../target/session.js'
+import { dialectOf } from '../engines/open-target.js'
+import type { Dialect } from '../engines/session.js'
 import type { Params, Scenario, Strategy } from './define-scenario.js'
 import { loadScenario, type LoadedScenario } from './load-scenario.js'
 import { resolveParams } from './params.js'

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { TargetError } from '../errors.js'
 import type { StepEvent } from '../history/event.js'
 import type { ErrorClass, Outcome } from '../history/outcome.js'
-import type { Session } from '../target/session.js'
+import type { Session } from '../engines/session.js'
 import { workerName, type Phase, type ScheduleGate, type StepPoint } from './step-gate.js'
 import { waitingFor } from './waiting.js'
 

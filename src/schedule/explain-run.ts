@@ -4,9 +4,9 @@ import { showKeyOf } from '../history/keys.js'
 import { createRng } from '../runner/rng.js'
 import { callScenarioCode } from '../scenario/code-fault.js'
 import { resolveRun, warnOnStderr } from '../scenario/resolve-run.js'
-import { namespaceFor } from '../target/namespace.js'
-import { openTarget } from '../target/open-target.js'
-import type { RedisTarget } from '../target/redis.js'
+import { namespaceFor } from '../engines/namespace.js'
+import { openTarget } from '../engines/open-target.js'
+import type { RedisTarget } from '../engines/redis/redis.js'
 import { alternatingChooser, fixedChooser } from './choosers.js'
 import type { ScheduleLine } from './drive.js'
 import { explorePermutations, MAX_PERMUTATIONS } from './permutations.js'
@@ -100,7 +100,7 @@ export async function explainRun(options: ExplainRunOptions): Promise<ExplainRes
   const warn = options.warn ?? warnOnStderr
 
   const redis: RedisTarget | undefined = strategy.requires?.includes('redis')
-    ? await (await import('../target/redis.js')).openRedis(config.redis, namespaceFor(scenario.name), { timeoutMs: config.timeoutMs, log, warn })
+    ? await (await import('../engines/redis/redis.js')).openRedis(config.redis, namespaceFor(scenario.name), { timeoutMs: config.timeoutMs, log, warn })
     : undefined
   try {
     const input: ScheduledRunInput = { loaded, strategyName, strategy, params, config, schema, redis, key, showKey, signal: options.signal, windowMs: WINDOW_MS }

@@ -1,4 +1,4 @@
-import type { Session } from '../target/session.js'
+import type { Session } from '../engines/session.js'
 
 /**
  * Drops every table of the namespace `admin` works in (the run's own schema or database), so that the

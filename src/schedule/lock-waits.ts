@@ -1,4 +1,4 @@
-import type { Session } from '../target/session.js'
+import type { Session } from '../engines/session.js'
 
 /**
  * The server's id of the connection behind `session`: PostgreSQL's backend pid, MySQL's and

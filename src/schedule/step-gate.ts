@@ -3,7 +3,7 @@ import type { IsolationLevel } from '../config.js'
 import type { HistoryEvent, HistorySink, StepEvent } from '../history/event.js'
 import { collapseSql, showParams } from '../history/step-format.js'
 import type { StepGate } from '../runner/worker-context.js'
-import type { QueryResult, Session } from '../target/session.js'
+import type { QueryResult, Session } from '../engines/session.js'
 
 /** Workers of a scheduled run are named by letter: worker 0 is `a`, worker 1 is `b`. */
 export const WORKER_NAMES = ['a', 'b'] as const

@@ -1,4 +1,4 @@
-import type { Session } from '../target/session.js'
+import type { Session } from '../engines/session.js'
 import { blockersOf } from './lock-waits.js'
 
 /**

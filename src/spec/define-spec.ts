@@ -1,4 +1,4 @@
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 import type { SpecIsolation } from './isolation.js'
 
 /** SQL that may differ by engine: one text for both, or one per dialect. */

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 
 /** Levels a spec can run at: read uncommitted too (InnoDB has it; PostgreSQL treats it as read committed). */
 export const SPEC_LEVELS = ['read-uncommitted', 'read-committed', 'repeatable-read', 'serializable'] as const

@@ -1,6 +1,6 @@
 import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError } from '../errors.js'
 import type { Trace } from '../history/trace.js'
-import type { Target } from '../target/target.js'
+import type { Target } from '../engines/target.js'
 import type { AnomalyContext, AnomalyVerdict, StepResult } from './define-spec.js'
 import { drivePermutation, type DrivenPermutation, type SpecEvent } from './drive-permutation.js'
 import type { SpecIsolation } from './isolation.js'

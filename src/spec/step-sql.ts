@@ -1,4 +1,4 @@
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 import type { SpecStatement, SpecStep, StepContext } from './define-spec.js'
 
 /** The statement a step sends in `ctx`: its SQL for this engine, or what its function returns. */

@@ -1,6 +1,6 @@
 import { isConflict } from '../scenario/define-scenario.js'
 import type { Rng } from '../runner/rng.js'
-import { classifyError } from '../target/classify.js'
+import { classifyError } from '../engines/classify.js'
 import { sleep } from './sleep.js'
 
 export interface RetryPolicy {

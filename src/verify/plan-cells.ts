@@ -1,5 +1,5 @@
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 import type { VerifyColumn } from './verification.js'
 import type { VerifyScenario } from './verify-options.js'
 

@@ -6,9 +6,9 @@ import type { RunResult } from '../run-result.js'
 import { expectationIn, runScenario } from '../run-scenario.js'
 import { callScenarioCode } from '../scenario/code-fault.js'
 import { resolveParams } from '../scenario/params.js'
-import { assertEmbeddedFits } from '../target/connection-capacity.js'
-import { startEmbeddedPostgres, type EmbeddedServer } from '../target/embedded.js'
-import { dialectOf } from '../target/open-target.js'
+import { assertEmbeddedFits } from '../engines/connection-capacity.js'
+import { startEmbeddedPostgres, type EmbeddedServer } from '../engines/embedded/embedded.js'
+import { dialectOf } from '../engines/open-target.js'
 import { judgeCell } from './judge-cell.js'
 import { needsRedis, planCells, type CellPlan } from './plan-cells.js'
 import type { Verification, VerifiedEngine, VerifyCell } from './verification.js'
@@ -67,7 +67,7 @@ export async function verifyMatrix(options: VerifyOptions): Promise<Verification
  * cannot be reached is the target's fault (exit 3), found now rather than minutes later at its first cell.
  */
 async function whyNoRedis(redis: string | undefined, timeoutMs: number): Promise<string | undefined> {
-  const { openRedis, redisAnswers } = await import('../target/redis.js')
+  const { openRedis, redisAnswers } = await import('../engines/redis/redis.js')
   if (redis !== undefined) {
     await (await openRedis(redis, 'racebench_probe', { timeoutMs, log: () => {}, warn: () => {} })).close()
     return undefined

@@ -1,6 +1,6 @@
 import type { OutcomeCounts } from '../history/outcome.js'
 import type { Expectation } from '../scenario/define-scenario.js'
-import type { Dialect } from '../target/session.js'
+import type { Dialect } from '../engines/session.js'
 
 /**
  * The columns of the matrix: `default` runs without --isolation (each statement of a strategy that

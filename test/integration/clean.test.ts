@@ -9,7 +9,7 @@ import { findEmbeddedLeftovers } from '../../src/clean/embedded-leftovers.js'
 import type { CleanItem } from '../../src/clean/finding.js'
 import { isRunNamespace } from '../../src/clean/namespace-pattern.js'
 import { stopServer } from '../../src/clean/stop-server.js'
-import { openRedis } from '../../src/target/redis.js'
+import { openRedis } from '../../src/engines/redis/redis.js'
 import {
   deadPid,
   EmbeddedRoot,

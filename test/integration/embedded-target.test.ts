@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { TargetError } from '../../src/errors.js'
-import { EMBEDDED_DIR_PREFIX, startEmbeddedPostgres } from '../../src/target/embedded.js'
-import { openTarget } from '../../src/target/open-target.js'
-import { namespaceFor } from '../../src/target/namespace.js'
+import { EMBEDDED_DIR_PREFIX, startEmbeddedPostgres } from '../../src/engines/embedded/embedded.js'
+import { openTarget } from '../../src/engines/open-target.js'
+import { namespaceFor } from '../../src/engines/namespace.js'
 
 const warnings: string[] = []
 const options = { namespace: namespaceFor('double-booking'), timeoutMs: 5_000, keep: false, workers: 2, log: () => {}, warn: (line: string) => warnings.push(line) }

@@ -15,9 +15,9 @@ import { startNemesis, type FaultEvent, type NemesisActions, type NemesisClock }
 import { parseNemesis } from '../../src/nemesis/spec.js'
 import { rewriteUrlThroughProxy, startTcpProxy } from '../../src/nemesis/tcp-proxy.js'
 import { createRng } from '../../src/runner/rng.js'
-import { classifyError } from '../../src/target/classify.js'
-import { MysqlSession } from '../../src/target/mysql-session.js'
-import { PostgresSession } from '../../src/target/postgres-session.js'
+import { classifyError } from '../../src/engines/classify.js'
+import { MysqlSession } from '../../src/engines/mysql/mysql-session.js'
+import { PostgresSession } from '../../src/engines/postgres/postgres-session.js'
 import { MYSQL_URL, PG_URL, probe, probeMysql, probePostgres } from '../support/services.js'
 
 const postgres = await probePostgres()

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, TargetError, UsageError } from '../../src/errors.js'
-import { AMQP_URL_FORMS, openBroker } from '../../src/target/rabbitmq.js'
+import { AMQP_URL_FORMS, openBroker } from '../../src/engines/rabbitmq/rabbitmq.js'
 import { probeRabbitmq, queueExists, RABBITMQ_URL } from '../support/rabbitmq.js'
 
 const rabbitmq = await probeRabbitmq()

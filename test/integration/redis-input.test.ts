@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ExitCode, TargetError, UsageError } from '../../src/errors.js'
-import { openRedis } from '../../src/target/redis.js'
+import { openRedis } from '../../src/engines/redis/redis.js'
 import { probeRedis, REDIS_URL } from '../support/services.js'
 
 const PASSWORD = 'Rd-S3cret/pw'

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { runScenario, UsageError, type RunResult } from '../../src/index.js'
-import { openRedis } from '../../src/target/redis.js'
+import { openRedis } from '../../src/engines/redis/redis.js'
 import { probeRedis, REDIS_URL, sqlTargets } from '../support/services.js'
 
 const redis = await probeRedis()

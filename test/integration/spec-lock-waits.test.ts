@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blockersOf, sessionIdOf } from '../../src/schedule/lock-waits.js'
-import { namespaceFor } from '../../src/target/namespace.js'
-import { openTarget } from '../../src/target/open-target.js'
-import type { Session } from '../../src/target/session.js'
-import type { Target } from '../../src/target/target.js'
+import { namespaceFor } from '../../src/engines/namespace.js'
+import { openTarget } from '../../src/engines/open-target.js'
+import type { Session } from '../../src/engines/session.js'
+import type { Target } from '../../src/engines/target.js'
 import { sqlTargets } from '../support/services.js'
 
 const TARGETS = await sqlTargets()

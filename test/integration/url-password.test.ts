@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TargetError } from '../../src/errors.js'
-import { openTarget } from '../../src/target/open-target.js'
+import { openTarget } from '../../src/engines/open-target.js'
 import { MYSQL_URL, probeMysql } from '../support/services.js'
 
 const mysql = await probeMysql()

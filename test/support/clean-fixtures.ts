@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
-import { EMBEDDED_DIR_PREFIX, writeOwner } from '../../src/target/embedded-folder.js'
+import { EMBEDDED_DIR_PREFIX, writeOwner } from '../../src/engines/embedded/embedded-folder.js'
 import { MYSQL_URL, PG_URL } from './services.js'
 
 /**

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { EMBEDDED_DIR_PREFIX } from '../../src/target/embedded.js'
+import { EMBEDDED_DIR_PREFIX } from '../../src/engines/embedded/embedded.js'
 
 const BIN = fileURLToPath(new URL('../../bin/racebench.js', import.meta.url))
 

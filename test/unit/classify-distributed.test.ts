@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyError } from '../../src/target/classify.js'
+import { classifyError } from '../../src/engines/classify.js'
 
 /** The shape mysql2 gives a server error (TiDB speaks the MySQL protocol). */
 function mysqlError(errno: number, sqlMessage: string): Error {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyError, ConnectionLost } from '../../src/target/classify.js'
+import { classifyError, ConnectionLost } from '../../src/engines/classify.js'
 
 describe('classifyError', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { TargetError } from '../../src/errors.js'
-import { assertEmbeddedFits, assertOpenFilesAllow, assertRunFits, connectionsAllowed } from '../../src/target/connection-capacity.js'
-import { serverAddress } from '../../src/target/server-address.js'
+import { assertEmbeddedFits, assertOpenFilesAllow, assertRunFits, connectionsAllowed } from '../../src/engines/connection-capacity.js'
+import { serverAddress } from '../../src/engines/server-address.js'
 
 const where = serverAddress('postgres://alice:s3cret@db.example:5432/app', 'PostgreSQL', { port: '5432', user: 'postgres', database: 'postgres' })
 const failure = (run: () => void): TargetError => {

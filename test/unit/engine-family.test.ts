@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise'
 import { describe, expect, it } from 'vitest'
 import { ENGINE_FACTS, engineFamilyOf, unsupportedCapabilities, type EngineFamily } from '../../src/engines/engine-family.js'
-import type { Dialect } from '../../src/target/session.js'
+import type { Dialect } from '../../src/engines/session.js'
 import { MYSQL_URL, probeMysql, probePostgres, queryOnce } from '../support/services.js'
 
 describe('engineFamilyOf', () => {

@@ -79,7 +79,7 @@ describe('describeNemesis', () => {
     ['pause-redis:200ms/1.5s', 'pause Redis for 200ms every 1.5s'],
     ['latency:20ms', 'delay database traffic by 20ms each way'],
     ['reset/300ms', 'reset every database connection every 300ms'],
-    ['pause-worker:1500ms/2s', 'stall a worker holding its lock for 1.5s every 2s'],
+    ['pause-worker:1500ms/2s', 'stall the next worker to think for 1.5s, at the start and every 2s'],
     ['crash-saga:20%', 'crash 20% of checkpoints'],
   ])('%s → %s', (text, line) => {
     expect(describeNemesis(parseNemesis(text))).toBe(line)

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config.js'
 import { UsageError } from '../../src/errors.js'
-import { describeConnectError } from '../../src/target/connect-error.js'
-import { dialectOf } from '../../src/target/open-target.js'
-import { parseRedisUrl, redisUrlProblem } from '../../src/target/redis-url.js'
-import { serverAddress } from '../../src/target/server-address.js'
+import { describeConnectError } from '../../src/engines/connect-error.js'
+import { dialectOf } from '../../src/engines/open-target.js'
+import { parseRedisUrl, redisUrlProblem } from '../../src/engines/redis/redis-url.js'
+import { serverAddress } from '../../src/engines/server-address.js'
 
 const SECRET = 'S3cret-Param'
 

@@ -5,7 +5,7 @@ import { describeConnectError } from './connect-error.js'
 import { assertRunFits, type ConnectionCapacity } from './connection-capacity.js'
 import type { ServerAddress } from './server-address.js'
 import type { Dialect, Session } from './session.js'
-import type { Engine } from '../engines/engine.js'
+import type { Engine } from './engine.js'
 import type { ClusterInfo, Target, TargetOptions } from './target.js'
 
 /** What differs between SQL engines; the run's lifecycle around it is the same for all. */

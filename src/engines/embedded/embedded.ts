@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { messageOf, TargetError } from '../errors.js'
+import { messageOf, TargetError } from '../../errors.js'
 import { postgresBinaries, type PostgresBinaries } from './embedded-binaries.js'
 import { DATA_DIR, EMBEDDED_DIR_PREFIX, writeOwner } from './embedded-folder.js'
 import { changeSuperuserPassword, randomPassword } from './embedded-password.js'

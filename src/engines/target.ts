@@ -1,5 +1,5 @@
 import type { IsolationLevel } from '../config.js'
-import type { Engine } from '../engines/engine.js'
+import type { Engine } from './engine.js'
 import type { Dialect, Session } from './session.js'
 
 /**

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js'
 import { maskUrl } from '../redact.js'
 import { assertEmbeddedFits } from './connection-capacity.js'
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js'
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded/embedded.js'
 import type { Dialect } from './session.js'
 import type { Target, TargetOptions } from './target.js'
 
@@ -53,7 +53,7 @@ export async function openTarget(db: string | undefined, options: TargetOptions,
       throw error
     }
   }
-  if (dialectOf(db) === 'mysql') return (await import('./mysql.js')).openMysqlTarget(db, options)
+  if (dialectOf(db) === 'mysql') return (await import('./mysql/mysql.js')).openMysqlTarget(db, options)
   return (await loadPostgres()).openPostgresTarget(db, options)
 }
 
@@ -61,6 +61,6 @@ export async function openTarget(db: string | undefined, options: TargetOptions,
  * The drivers are loaded when first used, each taking about a tenth of a second (cold start): a
  * PostgreSQL run never loads mysql2, and an embedded server's start hides node-postgres's load.
  */
-function loadPostgres(): Promise<typeof import('./postgres.js')> {
-  return import('./postgres.js')
+function loadPostgres(): Promise<typeof import('./postgres/postgres.js')> {
+  return import('./postgres/postgres.js')
 }

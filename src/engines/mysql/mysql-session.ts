@@ -1,7 +1,7 @@
 import type { Connection, ResultSetHeader } from 'mysql2/promise'
-import type { IsolationLevel } from '../config.js'
-import { DriverSession } from './driver-session.js'
-import type { QueryResult } from './session.js'
+import type { IsolationLevel } from '../../config.js'
+import { DriverSession } from '../driver-session.js'
+import type { QueryResult } from '../session.js'
 
 const SET_ISOLATION: Readonly<Record<IsolationLevel, string>> = {
   'read-committed': 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis'
-import { DEFAULTS } from '../config.js'
-import { messageOf, TargetError, UsageError } from '../errors.js'
-import { maskUrl, redact, rememberSecretsOf } from '../redact.js'
-import { describeConnectError } from './connect-error.js'
+import { DEFAULTS } from '../../config.js'
+import { messageOf, TargetError, UsageError } from '../../errors.js'
+import { maskUrl, redact, rememberSecretsOf } from '../../redact.js'
+import { describeConnectError } from '../connect-error.js'
 import { parseRedisUrl, type RedisUrl } from './redis-url.js'
-import { serverAddress } from './server-address.js'
+import { serverAddress } from '../server-address.js'
 
 /** The run's Redis: one connection per worker, every key under the run's namespace. */
 export interface RedisTarget {

@@ -1,7 +1,7 @@
 import pg from 'pg'
-import type { IsolationLevel } from '../config.js'
-import { DriverSession } from './driver-session.js'
-import type { QueryResult } from './session.js'
+import type { IsolationLevel } from '../../config.js'
+import { DriverSession } from '../driver-session.js'
+import type { QueryResult } from '../session.js'
 
 /** Statement name per SQL text, shared by all connections: pg prepares each once per connection. */
 const statementNames = new Map<string, string>()

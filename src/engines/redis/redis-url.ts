@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js'
-import { maskUrl } from '../redact.js'
+import { UsageError } from '../../errors.js'
+import { maskUrl } from '../../redact.js'
 
 /** The `--redis` forms racebench accepts, as the one line that tells a user about them. */
 // Worded so that no example looks like a credential: the printed line is masked like any other.

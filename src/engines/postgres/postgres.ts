@@ -1,12 +1,12 @@
 import pg from 'pg'
-import type { IsolationLevel } from '../config.js'
-import { readPostgresCapacity } from './connection-capacity.js'
+import type { IsolationLevel } from '../../config.js'
+import { readPostgresCapacity } from '../connection-capacity.js'
 import { PostgresSession } from './postgres-session.js'
-import { serverAddress } from './server-address.js'
-import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
-import type { Target, TargetOptions } from './target.js'
-import { postgresEngine } from '../engines/postgres/engine.js'
-import { engineFamilyOf } from '../engines/engine-family.js'
+import { serverAddress } from '../server-address.js'
+import { connectOrExplain, openSqlTarget, type SqlEngine } from '../sql-target.js'
+import type { Target, TargetOptions } from '../target.js'
+import { postgresEngine } from './engine.js'
+import { engineFamilyOf } from '../engine-family.js'
 
 /** count(*) is bigint: parse it as a number (exact below 2^53), as mysql2 does, so SQL stays portable. */
 const BIGINT_AS_NUMBER = {

@@ -1,9 +1,9 @@
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib'
-import { messageOf, TargetError, UsageError } from '../errors.js'
-import type { BrokerContext } from '../scenario/define-scenario.js'
-import { maskUrl, redact, rememberSecretsOf, secretsOf } from '../redact.js'
-import { describeConnectError } from './connect-error.js'
-import { serverAddress, type ServerAddress } from './server-address.js'
+import { messageOf, TargetError, UsageError } from '../../errors.js'
+import type { BrokerContext } from '../../scenario/define-scenario.js'
+import { maskUrl, redact, rememberSecretsOf, secretsOf } from '../../redact.js'
+import { describeConnectError } from '../connect-error.js'
+import { serverAddress, type ServerAddress } from '../server-address.js'
 
 /** The `--rabbitmq` forms racebench accepts, worded so that no example looks like a credential (it would be masked). */
 export const AMQP_URL_FORMS = 'amqp://host:5672[/vhost] or amqps://host:5671[/vhost], with the user and password as the user info'

@@ -1,5 +1,5 @@
 import { TargetError } from '../errors.js'
-import type { EmbeddedServer } from './embedded.js'
+import type { EmbeddedServer } from './embedded/embedded.js'
 import { openTarget } from './open-target.js'
 import type { Target, TargetOptions } from './target.js'
 

@@ -1,13 +1,13 @@
 import mysql from 'mysql2/promise'
-import type { IsolationLevel } from '../config.js'
-import { readMysqlCapacity } from './connection-capacity.js'
+import type { IsolationLevel } from '../../config.js'
+import { readMysqlCapacity } from '../connection-capacity.js'
 import { MysqlSession } from './mysql-session.js'
-import { serverAddress } from './server-address.js'
-import { connectOrExplain, openSqlTarget, type SqlEngine } from './sql-target.js'
-import type { ClusterInfo, Target, TargetOptions } from './target.js'
-import type { Session } from './session.js'
-import { mysqlEngine } from '../engines/mysql/engine.js'
-import { engineFamilyOf } from '../engines/engine-family.js'
+import { serverAddress } from '../server-address.js'
+import { connectOrExplain, openSqlTarget, type SqlEngine } from '../sql-target.js'
+import type { ClusterInfo, Target, TargetOptions } from '../target.js'
+import type { Session } from '../session.js'
+import { mysqlEngine } from './engine.js'
+import { engineFamilyOf } from '../engine-family.js'
 
 /**
  * Connects to a MySQL or MariaDB server and creates the run's own database in it. Every session
