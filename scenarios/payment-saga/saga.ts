@@ -1,5 +1,5 @@
 // The payment saga's orchestrator (one payment, in a worker) and its recovery (after a crash).
-import type { RecoveryContext, Session, StrategyOutcome } from '../../src/scenario/building-blocks.js'
+import { inTransaction, type RecoveryContext, type Session, type StrategyOutcome } from '../../src/scenario/building-blocks.js'
 import { brokerOf, credit, debit, markPaid, paymentCompleted, readJob, refund, type Ctx, type Job, type PaymentParams, type SagaMode, type Services } from './steps.js'
 
 /** A worker's services: its current connections, each profiles step one transaction retried on conflicts. */
@@ -73,7 +73,7 @@ type SagaRow = { id: string; job_id: number; client_id: number; contractor_id: n
  * by another saga), each step idempotent by the saga's id. Then the outbox is relayed.
  */
 export async function recoverSagas(ctx: RecoveryContext<PaymentParams>, mode: SagaMode): Promise<void> {
-  const s: Services = { db: ctx.db, jobs: jobsOf(ctx.db2), broker: ctx.broker, tx: (fn) => inTransaction(ctx.db, fn) }
+  const s: Services = { db: ctx.db, jobs: jobsOf(ctx.db2), broker: ctx.broker, tx: (fn) => inTransaction(ctx.db, undefined, fn) }
   const { rows } = await s.db.query<SagaRow>(`SELECT id, job_id, client_id, contractor_id, amount FROM sagas WHERE state = 'DEBITED' ORDER BY id`)
   for (const row of rows) {
     const job: Job = { id: Number(row.job_id), clientId: Number(row.client_id), contractorId: Number(row.contractor_id), price: Number(row.amount), status: 'OPEN', paidBy: null }
@@ -92,15 +92,3 @@ function jobsOf(db2: Session | undefined): Session {
   return db2
 }
 
-/** Recovery runs alone, after the workers: one plain transaction, no retries needed. */
-async function inTransaction<T>(db: Session, fn: () => Promise<T>): Promise<T> {
-  await db.begin()
-  try {
-    const result = await fn()
-    await db.commit()
-    return result
-  } catch (error) {
-    await db.rollback()
-    throw error
-  }
-}

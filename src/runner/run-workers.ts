@@ -169,23 +169,10 @@ async function work(input: WorkersInput, worker: number, connections: WorkerConn
         end = failed.outcome === 'error' && failed.errorClass === 'connection' && current.landed ? { ...failed, outcome: 'unknown' } : failed
         // Classified once, in outcomeOfError: its class decides whether the connection is gone. A
         // crashed process's connections are gone too: closing them rolls back what it left open.
-        if (failed.errorClass === 'connection' || isCrash(error)) {
-          if (ctx.db2 && input.second) {
-            const replaced2 = await reconnectSecond(input, ctx.db2, worker)
-            if (!replaced2) {
-              history.append(completion(history, started, worker, i, key, end))
-              stoppedWorkers.push(worker)
-              return
-            }
-            ctx.db2 = traced(replaced2)
-          }
-          const replaced = await reconnect(input, ctx.db, worker)
-          if (!replaced) {
-            history.append(completion(history, started, worker, i, key, end))
-            stoppedWorkers.push(worker)
-            return
-          }
-          ctx.db = traced(replaced)
+        if ((failed.errorClass === 'connection' || isCrash(error)) && !(await replaceConnections(input, ctx, traced, worker))) {
+          history.append(completion(history, started, worker, i, key, end))
+          stoppedWorkers.push(worker)
+          return
         }
       }
       history.append(completion(history, started, worker, i, key, end))
@@ -245,26 +232,30 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
   }
 }
 
-/** A crashed worker's connection to the second database, replaced as its first one is. */
-async function reconnectSecond(input: WorkersInput, broken: Session, worker: number): Promise<Session | undefined> {
-  await broken.close()
-  try {
-    return await input.second!.connect()
-  } catch (error) {
-    input.warn(`worker ${worker} stopped early: its connection to the second database could not be reopened (${messageOf(error)})`)
-    return undefined
+/**
+ * A worker whose connection broke (or whose process "crashed") gets new ones: to its node, and to the
+ * second database if it has one, closing the old ones first. If one cannot be opened, the worker stops:
+ * false, and the user is told which.
+ */
+async function replaceConnections(input: WorkersInput, ctx: { db: Session; db2: Session | undefined }, traced: (raw: Session) => Session, worker: number): Promise<boolean> {
+  const { nodes, second } = input
+  const node = nodes[worker % nodes.length]!
+  const reopened = async (broken: Session, target: Target, where: string) => {
+    await broken.close()
+    try {
+      return traced(await target.connect())
+    } catch (error) {
+      input.warn(`worker ${worker} stopped early: its connection${where} broke and could not be reopened (${messageOf(error)})`)
+      return undefined
+    }
   }
-}
-
-/** A worker whose connection broke gets one new one; if that fails too, the worker stops. */
-async function reconnect(input: WorkersInput, broken: Session, worker: number): Promise<Session | undefined> {
-  await broken.close()
-  const { nodes } = input
-  try {
-    return await nodes[worker % nodes.length]!.connect()
-  } catch (error) {
-    const where = nodes.length > 1 ? ` to node ${(worker % nodes.length) + 1} (${nodes[worker % nodes.length]!.url})` : ''
-    input.warn(`worker ${worker} stopped early: its connection${where} broke and could not be reopened (${messageOf(error)})`)
-    return undefined
+  if (ctx.db2 && second) {
+    const db2 = await reopened(ctx.db2, second, ' to the second database')
+    if (!db2) return false
+    ctx.db2 = db2
   }
+  const db = await reopened(ctx.db, node, nodes.length > 1 ? ` to node ${(worker % nodes.length) + 1} (${node.url})` : '')
+  if (!db) return false
+  ctx.db = db
+  return true
 }

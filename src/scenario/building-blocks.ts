@@ -46,6 +46,7 @@ export type { ErrorClass } from '../history/outcome.js'
 // Strategies: `ctx.transaction(fn)` and `ctx.retry(fn)`, on the context every strategy gets, are the
 // transaction and retry helpers; these are the locks and the error classes they build on.
 export { withAdvisoryLock } from '../strategy/advisory-lock.js'
+export { inTransaction } from '../strategy/transaction.js'
 export { withRedisLock } from '../strategy/redis-lock.js'
 export { withRedlock } from '../strategy/redlock-lock.js'
 export { withFencedRedisLock } from '../strategy/fenced-lock.js'
