@@ -52,7 +52,7 @@ try {
     import(distFile('src/history/keys.js')),
     import(distFile('src/runner/watchdog.js')),
     import(distFile('src/config.js')),
-    import(distFile('src/target/postgres-session.js')),
+    import(distFile('src/engines/postgres/postgres-session.js')),
     import(distFile('src/index.js')),
     import(distFile('src/history/time-series.js')),
   ])
@@ -123,6 +123,7 @@ async function racebenchRun(withFile) {
       params: scenario.params,
       config,
       target,
+      nodes: [target],
       redis: undefined,
       runId: 1,
       history,
