@@ -2,7 +2,7 @@ import { describeWork, resolveConfig, type RunConfig, type RunFlags } from './co
 import { openHistoryFile, type HistoryFile } from './history/history-file.js'
 import { historyHeader } from './history/history-header.js'
 import { checkInvariants } from './check/check-invariants.js'
-import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError, UsageError } from './errors.js'
+import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
 import { Totals } from './history/totals.js'
 import { KeyRings } from './history/key-rings.js'
@@ -14,16 +14,17 @@ import { redact } from './redact.js'
 import type { RunResult } from './run-result.js'
 import { createRunEmitter, type RunEmitter } from './runner/events.js'
 import { runWorkers } from './runner/run-workers.js'
-import { settleWithin, stallBoundMs, Watchdog } from './runner/watchdog.js'
+import { stallBoundMs, Watchdog } from './runner/watchdog.js'
 import type { Session } from './engines/session.js'
-import type { Target, TargetOptions } from './engines/target.js'
-import type { RedisTarget } from './engines/redis/redis.js'
-import { openTarget } from './engines/open-target.js'
+import type { Target } from './engines/target.js'
 import { planNemesis, type Nemesis } from './nemesis/run-nemesis.js'
 import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
 import { whyNothingWasTested } from './check/nothing-tested.js'
 import { classifyError } from './engines/classify.js'
-import { expectationOf, type BrokerContext, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
+import { onOwnConnection } from './own-connection.js'
+import { lockStats, nodeResults, round } from './result-parts.js'
+import { assertEngineHas, openRedisNodes, openSecond, recoverAfterRun } from './run-services.js'
+import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
 import { resolveRun, warnOnStderr, type ResolvedRun } from './scenario/resolve-run.js'
 import { closeNodes, openNodes } from './engines/open-nodes.js'
 import { NodeTotals, nodeOfWorker } from './history/node-totals.js'
@@ -227,14 +228,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
         kept: config.keep && !target.embedded,
         ...(target.cluster ? { cluster: target.cluster } : {}),
       },
-      nodes: nodes.map((node, index) => ({
-        url: node.url,
-        server: node.server,
-        cluster: node.cluster ?? null,
-        workers: workersOnNode(config.workers, nodes.length, index),
-        outcomes: nodeTotals ? { ...nodeTotals.outcomes[index]! } : { ...outcomes },
-        stoppedWorkers: stoppedWorkers.filter((worker) => worker % nodes.length === index).length,
-      })),
+      nodes: nodeResults(nodes, config.workers, nodeTotals, outcomes, stoppedWorkers),
       workers: config.workers,
       iterations: 'iterations' in config.stop ? config.stop.iterations : null,
       durationLimitMs: 'durationMs' in config.stop ? config.stop.durationMs : null,
@@ -302,21 +296,6 @@ export async function prepareTarget(
   })
 }
 
-/**
- * Runs scenario code that works outside the workload (prepare, the invariants) on a connection of its
- * own, closed afterwards. Code that hangs inside a transaction then strands only that connection:
- * closing it rolls the transaction back and frees its locks, and the admin connection, which drops the
- * schema at the end, never ran its statements (PostgreSQL would also have ended it for idling in that
- * transaction). Workers are not connected at either time, so the run never needs more connections.
- */
-export async function onOwnConnection<T>(target: Target, watchdog: Watchdog, fn: (db: Session) => Promise<T>): Promise<T> {
-  const db = await target.connect()
-  try {
-    return await fn(db)
-  } finally {
-    await settleWithin(db.close(), watchdog.graceMs)
-  }
-}
 
 /** A strategy's expectation where it ran; an `expect` function that throws or answers nonsense is the scenario's fault. */
 export function expectationIn(strategy: Strategy<Params, unknown>, site: string, env: StrategyEnvironment): Expectation {
@@ -325,83 +304,9 @@ export function expectationIn(strategy: Strategy<Params, unknown>, site: string,
   return expected
 }
 
-/** What the strategy's locks cost, or null when it took none. */
-function lockStats(totals: Totals): RunResult['locks'] {
-  const attempts = totals.lockWait.totalCount
-  if (attempts === 0) return null
-  const votes = [...totals.lockVotes].sort(([a], [b]) => b - a)
-  return {
-    acquired: attempts - totals.locksNotAcquired,
-    notAcquired: totals.locksNotAcquired,
-    lost: totals.locksLost,
-    waitMs: summarizeLatency(totals.lockWait),
-    ...(votes.length > 0
-      ? { quorum: { nodes: totals.lockNodes, quorum: totals.lockQuorum, votes: Object.fromEntries(votes.map(([n, count]) => [String(n), count])), validityMs: summarizeLatency(totals.lockValidity), minValidityMs: round(totals.lockValidityMinMs, 1) } }
-      : {}),
-  }
-}
 
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits
-  return Math.round(value * factor) / factor
-}
 
-/** How many of `workers` run on node `index` when spread round-robin over `nodes`. */
-function workersOnNode(workers: number, nodes: number, index: number): number {
-  return Math.floor(workers / nodes) + (index < workers % nodes ? 1 : 0)
-}
 
-/**
- * The scenario's second database, another service's: a namespace of its own on `--db2`, or, without it,
- * on the first node's server. Undefined for scenarios with one database.
- */
-async function openSecond(scenario: Scenario<Params, unknown>, config: RunConfig, first: Target, options: TargetOptions): Promise<Target | undefined> {
-  const second = scenario.secondDatabase
-  if (!second) return undefined
-  const namespace = namespaceFor(`${scenario.name}-${second.name}`)
-  return config.db2 === undefined ? first.sibling(namespace) : openTarget(config.db2, { ...options, namespace })
-}
 
-/**
- * A strategy's recovery, once the workers stopped: on connections of its own to both databases, bounded
- * by the watchdog like any scenario code. What it throws is the scenario's fault, or the target's when a
- * connection broke.
- */
-async function recoverAfterRun(
-  strategy: Strategy<Params, unknown>,
-  run: { readonly target: Target; readonly second: Target | undefined; readonly broker: BrokerContext | undefined; readonly watchdog: Watchdog; readonly site: string; readonly params: Params },
-): Promise<void> {
-  const { target, second, broker, watchdog, site, params } = run
-  const recover = strategy.recover!
-  const call = (db: Session, db2: Session | undefined) =>
-    watchdog.call(site, db, (own) => recover({ dialect: target.dialect, engine: target.engine, db: own, db2, params, broker }))
-  const recovered = onOwnConnection(target, watchdog, (db) => (second ? onOwnConnection(second, watchdog, (db2) => call(db, db2)) : call(db, undefined)))
-  await recovered.catch((error: unknown) => {
-    if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
-    throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
-  })
-}
 
-/** A strategy resting on a capability the server lacks (advisory locks on CockroachDB) is refused, with why. */
-function assertEngineHas(strategy: Strategy<Params, unknown>, name: string, target: Target): void {
-  for (const capability of strategy.needs ?? []) {
-    const reason = target.engine.lacks[capability]
-    if (reason) throw new UsageError(`strategy '${name}' cannot run on ${target.server}: ${reason}`)
-  }
-}
 
-/**
- * The run's Redis nodes, in `--redis` order (the default address without one): one for a lease lock,
- * several independent ones for Redlock. All or nothing: a node that cannot be opened closes the others.
- */
-async function openRedisNodes(urls: readonly string[], namespace: string, options: { timeoutMs: number; log: (line: string) => void; warn: (line: string) => void }): Promise<RedisTarget[]> {
-  // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
-  const { openRedis } = await import('./engines/redis/redis.js')
-  if (urls.length <= 1) return [await openRedis(urls[0], namespace, options)]
-  const opened = await Promise.allSettled(urls.map((url) => openRedis(url, namespace, options)))
-  const failed = opened.findIndex((node) => node.status === 'rejected')
-  if (failed < 0) return opened.map((node) => (node as PromiseFulfilledResult<RedisTarget>).value)
-  await Promise.all(opened.flatMap((node) => (node.status === 'fulfilled' ? [node.value.close()] : [])))
-  const reason = (opened[failed] as PromiseRejectedResult).reason
-  throw reason instanceof RacebenchError ? Object.assign(reason, { message: `--redis node ${failed + 1} of ${urls.length}: ${reason.message}` }) : reason
-}
