@@ -66,10 +66,8 @@ export class Nemesis {
     const pause = this.#specs.find((spec) => spec.kind === 'pause-worker')
     if (pause && this.faults) this.faults.pauseNextThinker(pause.ms)
     const crash = this.#specs.find((spec) => spec.kind === 'crash-saga')
-    if (crash && this.faults) {
-      this.faults.crashShare = crash.share
-      history.append({ t: history.micros(), type: 'nemesis', fault: 'crash-saga', phase: 'start', detail: `each checkpoint crashes with probability ${+(crash.share * 100).toFixed(2)}%` })
-    }
+    // Each crash records itself where it happens (worker-context's checkpoint): counted once each.
+    if (crash && this.faults) this.faults.crashShare = crash.share
     const rng = createRng(this.#seed, NEMESIS_STREAM)
     const scheduled = this.#specs.filter((spec) => spec.kind !== 'crash-saga')
     this.#running = startNemesis(scheduled, this.#actions(run, createRng(this.#seed, NEMESIS_STREAM + 1)), {
