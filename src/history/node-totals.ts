@@ -1,4 +1,4 @@
-import type { HistoryEvent, HistorySink } from './event.js'
+import { isCompletion, type HistoryEvent, type HistorySink } from './event.js'
 import { OUTCOMES, zeroCounts, type OutcomeCounts } from './outcome.js'
 
 /**
@@ -16,17 +16,7 @@ export class NodeTotals implements HistorySink {
   }
 
   append(event: HistoryEvent): void {
-    switch (event.type) {
-      case 'ok':
-      case 'rejected':
-      case 'conflict':
-      case 'error':
-      case 'unknown':
-        this.outcomes[this.nodeOf(event.worker)]![event.type]++
-        return
-      default:
-        return
-    }
+    if (isCompletion(event)) this.outcomes[this.nodeOf(event.worker)]![event.type]++
   }
 }
 

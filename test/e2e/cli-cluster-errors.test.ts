@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../support/cli.js'
+import { runCli, expectOneLine } from '../support/cli.js'
 import { PG_URL, probePostgres } from '../support/services.js'
 
 // Bad input around several nodes, a second database and the nemesis: one line each, a documented exit
 // code, and nothing created anywhere.
 const postgres = await probePostgres()
 
-function expectOneLine(run: { stdout: string; stderr: string }) {
-  expect(run.stdout).toBe('')
-  expect(run.stderr.trim().split('\n')).toHaveLength(1)
-  expect(run.stderr).toMatch(/^racebench: /)
-  expect(run.stderr).not.toMatch(/\n\s+at /)
-}
 
 describe('exit 2: a nemesis, nodes or a second database the run cannot use', () => {
   it('a nemesis spec that does not parse names the valid forms', async () => {

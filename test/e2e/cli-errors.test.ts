@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../support/cli.js'
+import { runCli, expectOneLine } from '../support/cli.js'
 
-/** A user-facing failure: one line on stderr, nothing on stdout, never a stack trace. */
-function expectOneLine(run: { stdout: string; stderr: string }) {
-  expect(run.stdout).toBe('')
-  expect(run.stderr.trim().split('\n')).toHaveLength(1)
-  expect(run.stderr).toMatch(/^racebench: /)
-  expect(run.stderr).not.toMatch(/\n\s+at /)
-}
 
 describe('exit code 2: usage errors name the valid choices', () => {
   it('unknown scenario', async () => {

@@ -3,16 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OUTCOMES } from '../../src/history/outcome.js'
-import { embeddedDirs, privateTmpdir, runCli, type CliRun } from '../support/cli.js'
+import { embeddedDirs, privateTmpdir, runCli, type CliRun, expectOneLine } from '../support/cli.js'
 
-/** A user-facing failure: one line on stderr, nothing on stdout, never a stack trace. */
-function expectOneLine(run: CliRun): string {
-  expect(run.stdout).toBe('')
-  expect(run.stderr.trim().split('\n')).toHaveLength(1)
-  expect(run.stderr).toMatch(/^racebench: /)
-  expect(run.stderr).not.toMatch(/\n\s+at /)
-  return run.stderr.trim()
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'racebench-cli-history-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

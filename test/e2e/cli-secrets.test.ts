@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runCli, type CliRun } from '../support/cli.js'
+import { runCli, type CliRun, expectOneLine } from '../support/cli.js'
 import { PG_URL, probePostgres, probeRedis, REDIS_URL } from '../support/services.js'
 
 const postgres = await probePostgres()
@@ -16,12 +16,6 @@ function expectNoSecret(run: CliRun) {
   }
 }
 
-/** A user-facing failure: one line on stderr, never a stack trace. */
-function expectOneLine(run: CliRun) {
-  expect(run.stdout).toBe('')
-  expect(run.stderr.trim().split('\n')).toHaveLength(1)
-  expect(run.stderr).not.toMatch(/\n\s+at /)
-}
 
 describe('secrets in URL parameters never reach the output', () => {
   it('PostgreSQL: ?password= and ?sslpassword= in the error line, under --debug, given as --db=URL', async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { expect } from 'vitest'
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -50,4 +51,13 @@ export async function embeddedServers(): Promise<string[]> {
   return new Promise((resolve) =>
     execFile('ps', ['-eo', 'pid,args'], (_error, out) => resolve(String(out).split('\n').filter((line) => line.includes(EMBEDDED_DIR_PREFIX)))),
   )
+}
+
+/** A user-facing failure: one line on stderr, nothing on stdout, never a stack trace. Returns the line. */
+export function expectOneLine(run: Pick<CliRun, 'stdout' | 'stderr'>): string {
+  expect(run.stdout).toBe('')
+  expect(run.stderr.trim().split('\n')).toHaveLength(1)
+  expect(run.stderr).toMatch(/^racebench: /)
+  expect(run.stderr).not.toMatch(/\n\s+at /)
+  return run.stderr.trim()
 }
