@@ -30,7 +30,7 @@ function addRunOptions(command: Command): Command {
     .option('--redis <url>', `Redis for strategies that need it; repeat it for redlock's independent nodes (default: ${DEFAULTS.redis} if it answers)`, collect)
     .option('--db2 <url>', "the scenario's second database, another service's (payment-saga: the jobs service), postgres://… or mysql://… (default: a database of its own beside --db's)")
     .option('--rabbitmq <url>', 'RabbitMQ for strategies that publish events (default: amqp://guest:guest@127.0.0.1:5672 if it answers)')
-    .option('--nemesis <spec>', 'inject a fault during the run, e.g. kill-connections:10%, pause-redis:200ms, latency:20ms, reset, pause-worker:1500ms; KIND[:ARG][/EVERY] (repeatable; see the README)', collect)
+    .option('--nemesis <spec>', 'inject a fault during the run: kill-connections:10%, pause-redis:200ms, latency:20ms, reset, pause-worker:1500ms, crash-saga:20%; KIND[:ARG][/EVERY] (repeatable; see the README)', collect)
     .option('--lock-ttl <time>', `lease time of Redis locks, ${timeHint(TIME_OPTIONS.lockTtl)}${byDefault(formatDuration(DEFAULTS.lockTtlMs))}`)
     .option('-w, --workers <n>', `concurrent workers, each on its own connection, 1 to ${LIMITS.workers}${byDefault(DEFAULTS.workers)}`)
     .option('-n, --iterations <n>', `operations per worker, 1 to ${LIMITS.iterations}${byDefault(DEFAULTS.iterations)}`)
