@@ -1,5 +1,9 @@
 import type { KeyPattern } from '../scenario/define-scenario.js'
 
+/** Whole-number keys below this have their text cached: 64 Ki strings at most, a few MB. */
+const NUMBER_KEYS_CACHED = 65_536
+const NUMBER_KEYS: string[] = []
+
 /** How a scenario shows its keys: its own `showKey`, else `defaultShowKey`. */
 export type ShowKey = (key: unknown) => string
 
@@ -8,6 +12,8 @@ export type ShowKey = (key: unknown) => string
  * (`{ room: 2, night: 3 }` → `room 2 night 3`), anything else as `key 4`.
  */
 export function defaultShowKey(key: unknown): string {
+  // Called for every operation: a whole-number key's text is made once.
+  if (typeof key === 'number' && key >= 0 && key < NUMBER_KEYS_CACHED && Number.isInteger(key)) return (NUMBER_KEYS[key] ??= `key ${key}`)
   if (key !== null && typeof key === 'object' && !Array.isArray(key)) {
     const fields = Object.entries(key as Record<string, unknown>).map(([name, value]) => `${name} ${String(value)}`)
     if (fields.length > 0) return fields.join(' ')

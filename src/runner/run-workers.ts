@@ -24,6 +24,15 @@ import { messageOf, RacebenchError, ScenarioCodeError, TargetError } from '../er
 import { callScenarioCode, scenarioThrew, shown, stopsTheRun } from '../scenario/code-fault.js'
 
 
+/** How an operation that returned ended: one frozen object per outcome, not one per operation. */
+const ENDED: Readonly<Record<Outcome, { readonly outcome: Outcome }>> = Object.freeze({
+  ok: Object.freeze({ outcome: 'ok' }),
+  rejected: Object.freeze({ outcome: 'rejected' }),
+  conflict: Object.freeze({ outcome: 'conflict' }),
+  error: Object.freeze({ outcome: 'error' }),
+  unknown: Object.freeze({ outcome: 'unknown' }),
+})
+
 export interface WorkersInput {
   readonly scenario: Scenario<Params, unknown>
   /** Where the scenario comes from (its file, or `the built-in scenario x`), for messages about its code. */
@@ -159,7 +168,7 @@ async function work(input: WorkersInput, worker: number, connections: WorkerConn
       else history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0, node })
       let end: ErrorOutcome | { readonly outcome: Outcome }
       try {
-        end = { outcome: checkedOutcome(site, await watch.run(site, operation)) }
+        end = ENDED[checkedOutcome(site, await watch.run(site, operation))]
       } catch (error) {
         // A bug or a call that never settled stops the run; what the database answered is an outcome.
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
