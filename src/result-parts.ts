@@ -1,3 +1,4 @@
+import { nodeOf, workersOnNode } from './engines/node-spread.js'
 import type { Target } from './engines/target.js'
 import type { NodeTotals } from './history/node-totals.js'
 import type { OutcomeCounts } from './history/outcome.js'
@@ -42,11 +43,6 @@ export function nodeResults(
     cluster: node.cluster ?? null,
     workers: workersOnNode(workers, nodes.length, index),
     outcomes: perNode ? { ...perNode.outcomes[index]! } : { ...outcomes },
-    stoppedWorkers: stoppedWorkers.filter((worker) => worker % nodes.length === index).length,
+    stoppedWorkers: stoppedWorkers.filter((worker) => nodeOf(worker, nodes.length) === index).length,
   }))
-}
-
-/** How many of `workers` run on node `index` when spread round-robin over `nodes`. */
-function workersOnNode(workers: number, nodes: number, index: number): number {
-  return Math.floor(workers / nodes) + (index < workers % nodes ? 1 : 0)
 }

@@ -27,7 +27,7 @@ import { assertEngineHas, openRedisNodes, openSecond, recoverAfterRun } from './
 import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
 import { resolveRun, warnOnStderr, type ResolvedRun } from './scenario/resolve-run.js'
 import { closeNodes, openNodes } from './engines/open-nodes.js'
-import { NodeTotals, nodeOfWorker } from './history/node-totals.js'
+import { NodeTotals } from './history/node-totals.js'
 import { namespaceFor } from './engines/namespace.js'
 import type { EmbeddedServer } from './engines/embedded/embedded.js'
 import { randomInt } from 'node:crypto'
@@ -139,7 +139,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
     const totals = new Totals()
     const rings = new KeyRings()
     const series = new TimeSeriesSink(config.intervalMs)
-    const nodeTotals = nodes.length > 1 ? new NodeTotals(nodes.length, nodeOfWorker(nodes.length)) : undefined
+    const nodeTotals = nodes.length > 1 ? new NodeTotals(nodes.length) : undefined
     const sinks = [totals, rings, series, ...(nodeTotals ? [nodeTotals] : []), ...(historyFile ? [historyFile] : [])]
     const history = new HistoryStream(sinks)
     const showKey = showKeyOf(scenario)

@@ -1,5 +1,6 @@
 import { TargetError } from '../errors.js'
 import type { EmbeddedServer } from './embedded/embedded.js'
+import { workersOnNode } from './node-spread.js'
 import { openTarget } from './open-target.js'
 import type { Target, TargetOptions } from './target.js'
 
@@ -11,7 +12,7 @@ import type { Target, TargetOptions } from './target.js'
  */
 export async function openNodes(dbs: readonly string[], options: TargetOptions, shared?: EmbeddedServer): Promise<Target[]> {
   if (dbs.length <= 1) return [await openTarget(dbs[0], options, shared)]
-  const workersOn = (node: number) => Math.floor(options.workers / dbs.length) + (node < options.workers % dbs.length ? 1 : 0)
+  const workersOn = (node: number) => workersOnNode(options.workers, dbs.length, node)
   const first = await openTarget(dbs[0], { ...options, workers: workersOn(0) })
   const others = await Promise.allSettled(dbs.slice(1).map((db, index) => openTarget(db, { ...options, join: true, workers: workersOn(index + 1), readers: 0 })))
   const opened = others.flatMap((other) => (other.status === 'fulfilled' ? [other.value] : []))

@@ -7,6 +7,7 @@ import type { ShowKey } from '../history/keys.js'
 import type { Outcome } from '../history/outcome.js'
 import { isCrash, type BrokerContext, type Params, type Scenario, type Strategy } from '../scenario/define-scenario.js'
 import type { WorkerFaults } from './worker-faults.js'
+import { nodeOf } from '../engines/node-spread.js'
 import { classifyError } from '../engines/classify.js'
 import type { Session } from '../engines/session.js'
 import type { Target } from '../engines/target.js'
@@ -88,7 +89,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   assertOpenFilesAllow(config.workers + readerCount + (input.redis ? config.workers * (1 + otherRedis.length) : 0))
   const connectStartedAt = performance.now()
   const opening = { signal: input.signal }
-  const sessions = await openAll(config.workers + readerCount, (i) => (i < config.workers ? nodes[i % nodes.length]! : target).connect(), (session) => session.close(), opening)
+  const sessions = await openAll(config.workers + readerCount, (i) => (i < config.workers ? nodes[nodeOf(i, nodes.length)]! : target).connect(), (session) => session.close(), opening)
   const readerSessions = sessions.splice(config.workers)
   const second = input.second
   const secondSessions = await (second ? openAll(config.workers, () => second.connect(), (session) => session.close(), opening) : Promise.resolve([])).catch(async (error: unknown) => {
@@ -147,7 +148,7 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
 async function work(input: WorkersInput, worker: number, connections: WorkerConnections, deadline: number, stoppedWorkers: number[]): Promise<void> {
   const { scenario, params, config, history, watchdog, showKey } = input
   // Only a run over several nodes names the node on its invokes: a single server's events stay as they were.
-  const node = input.nodes.length > 1 ? worker % input.nodes.length : undefined
+  const node = input.nodes.length > 1 ? nodeOf(worker, input.nodes.length) : undefined
   const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
@@ -248,7 +249,8 @@ async function read(input: WorkersInput, reader: number, session: Session, writi
  */
 async function replaceConnections(input: WorkersInput, ctx: { db: Session; db2: Session | undefined }, traced: (raw: Session) => Session, worker: number): Promise<boolean> {
   const { nodes, second } = input
-  const node = nodes[worker % nodes.length]!
+  const index = nodeOf(worker, nodes.length)
+  const node = nodes[index]!
   const reopened = async (broken: Session, target: Target, where: string) => {
     await broken.close()
     try {
@@ -263,7 +265,7 @@ async function replaceConnections(input: WorkersInput, ctx: { db: Session; db2: 
     if (!db2) return false
     ctx.db2 = db2
   }
-  const db = await reopened(ctx.db, node, nodes.length > 1 ? ` to node ${(worker % nodes.length) + 1} (${node.url})` : '')
+  const db = await reopened(ctx.db, node, nodes.length > 1 ? ` to node ${index + 1} (${node.url})` : '')
   if (!db) return false
   ctx.db = db
   return true
