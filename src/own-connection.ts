@@ -17,3 +17,8 @@ export async function onOwnConnection<T>(target: Target, watchdog: Watchdog, fn:
     await settleWithin(db.close(), watchdog.graceMs)
   }
 }
+
+/** `fn` with a connection of its own to a scenario's second database, or with none when it has none. */
+export function onOwnSecond<T>(second: Target | undefined, watchdog: Watchdog, fn: (db2: Session | undefined) => Promise<T>): Promise<T> {
+  return second ? onOwnConnection(second, watchdog, fn) : fn(undefined)
+}

@@ -2,7 +2,7 @@ import { describeWork, resolveConfig, type RunConfig, type RunFlags } from './co
 import { openHistoryFile, type HistoryFile } from './history/history-file.js'
 import { historyHeader } from './history/history-header.js'
 import { checkInvariants } from './check/check-invariants.js'
-import { InterruptedError, messageOf, RacebenchError, ScenarioCodeError, TargetError } from './errors.js'
+import { InterruptedError, messageOf, ScenarioCodeError, TargetError } from './errors.js'
 import { OUTCOMES } from './history/outcome.js'
 import { Totals } from './history/totals.js'
 import { KeyRings } from './history/key-rings.js'
@@ -18,10 +18,9 @@ import { stallBoundMs, Watchdog } from './runner/watchdog.js'
 import type { Session } from './engines/session.js'
 import type { Target } from './engines/target.js'
 import { planNemesis, type Nemesis } from './nemesis/run-nemesis.js'
-import { callScenarioCode, scenarioThrew, shown } from './scenario/code-fault.js'
+import { callScenarioCode, scenarioCallFailed, shown } from './scenario/code-fault.js'
 import { whyNothingWasTested } from './check/nothing-tested.js'
-import { classifyError } from './engines/classify.js'
-import { onOwnConnection } from './own-connection.js'
+import { onOwnConnection, onOwnSecond } from './own-connection.js'
 import { lockStats, nodeResults, round } from './result-parts.js'
 import { assertEngineHas, openRedisNodes, openSecond, recoverAfterRun } from './run-services.js'
 import { expectationOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from './scenario/define-scenario.js'
@@ -127,12 +126,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
   try {
     assertEngineHas(strategy, strategyName, target)
     events.emit('phase', `preparing schema ${target.namespace}`)
-    if (second && schema2) {
-      await second.runScript(schema2.sql).catch((error: unknown) => {
-        throw new TargetError(`the schema script ${schema2.path} failed on ${second.server}: ${messageOf(error)}`, { cause: error })
-      })
-    }
-    await prepareTarget(target, watchdog, { schema, strategy, strategyName, origin: loaded.origin, params }, undefined, second)
+    await prepareTarget(target, watchdog, { schema, strategy, strategyName, origin: loaded.origin, params }, undefined, second && schema2 ? { target: second, schema: schema2 } : undefined)
     // The other nodes of a cluster get the schema by replication: wait until each has it.
     await Promise.all(nodes.slice(1).map((node) => node.awaitNamespace()))
 
@@ -208,8 +202,7 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
       // On a cluster, the first node must first apply what the others committed.
       await target.readCommittedEverywhere(db)
       const shared = { dialect: target.dialect, engine: target.engine, db, params, outcomes, history: seen, ...(delivered ? { delivered } : {}) }
-      if (!second) return checkInvariants(scenario, shared, calls)
-      return onOwnConnection(second, watchdog, (db2) => checkInvariants(scenario, { ...shared, db2 }, calls))
+      return onOwnSecond(second, watchdog, (db2) => checkInvariants(scenario, db2 ? { ...shared, db2 } : shared, calls))
     })
     const completed = totals.completed
     const violations = invariants.filter((invariant) => !invariant.held).length
@@ -266,8 +259,9 @@ async function runOpened(options: RunScenarioOptions, resolved: Resolved): Promi
 }
 
 /**
- * Fills the run's namespace: the scenario's schema script, then the strategy's `prepare` on a
- * connection of its own. A failing script is the target's fault (exit 3), a failing prepare the scenario's.
+ * Fills the run's namespace: the scenario's schema script (and its second database's), then the
+ * strategy's `prepare` on a connection of its own. A failing script is the target's fault (exit 3), a
+ * failing prepare the scenario's.
  */
 export async function prepareTarget(
   target: Target,
@@ -275,25 +269,23 @@ export async function prepareTarget(
   run: { readonly schema: { readonly path: string; readonly sql: string }; readonly strategy: Strategy<Params, unknown>; readonly strategyName: string; readonly origin: string; readonly params: Params },
   /** Where `prepare` runs, when the caller has a connection for it; by default one of its own. */
   on?: Session,
-  /** The scenario's second database, whose connection `prepare` gets as `db2`. */
-  second?: Target,
+  /** The scenario's second database and its schema script; `prepare` gets its connection as `db2`. */
+  secondDatabase?: { readonly target: Target; readonly schema: { readonly path: string; readonly sql: string } },
 ): Promise<void> {
   const { schema, strategy, strategyName, origin, params } = run
-  await target.runScript(schema.sql).catch((error: unknown) => {
-    throw new TargetError(`the schema script ${schema.path} failed on ${target.server}: ${messageOf(error)}`, { cause: error })
-  })
+  const second = secondDatabase?.target
+  const scripts = [{ target, schema }, ...(secondDatabase ? [secondDatabase] : [])]
+  for (const script of scripts) {
+    await script.target.runScript(script.schema.sql).catch((error: unknown) => {
+      throw new TargetError(`the schema script ${script.schema.path} failed on ${script.target.server}: ${messageOf(error)}`, { cause: error })
+    })
+  }
   const prepare = strategy.prepare
   if (!prepare) return
   const site = `strategy '${strategyName}' prepare() in ${origin}`
   const call = (own: Session) =>
-    second
-      ? onOwnConnection(second, watchdog, (db2) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, db2, params })))
-      : watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, params }))
-  const prepared = on ? call(on) : onOwnConnection(target, watchdog, call)
-  await prepared.catch((error: unknown) => {
-    if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
-    throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
-  })
+    onOwnSecond(second, watchdog, (db2) => watchdog.call(site, own, (db) => prepare({ dialect: target.dialect, engine: target.engine, db, ...(db2 ? { db2 } : {}), params })))
+  await (on ? call(on) : onOwnConnection(target, watchdog, call)).catch(scenarioCallFailed(site, target.server))
 }
 
 

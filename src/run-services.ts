@@ -3,12 +3,11 @@ import type { RedisTarget } from './engines/redis/redis.js'
 import type { Session } from './engines/session.js'
 import type { Target, TargetOptions } from './engines/target.js'
 import { openTarget } from './engines/open-target.js'
-import { classifyError } from './engines/classify.js'
-import { messageOf, RacebenchError, TargetError, UsageError } from './errors.js'
+import { RacebenchError, UsageError } from './errors.js'
 import { namespaceFor } from './engines/namespace.js'
-import { onOwnConnection } from './own-connection.js'
+import { onOwnConnection, onOwnSecond } from './own-connection.js'
 import type { Watchdog } from './runner/watchdog.js'
-import { scenarioThrew } from './scenario/code-fault.js'
+import { scenarioCallFailed } from './scenario/code-fault.js'
 import type { BrokerContext, Params, Scenario, Strategy } from './scenario/define-scenario.js'
 
 // What a run opens and calls around its database: Redis nodes, a second database, a strategy's recovery.
@@ -53,11 +52,7 @@ export async function recoverAfterRun(
   const recover = strategy.recover!
   const call = (db: Session, db2: Session | undefined) =>
     watchdog.call(site, db, (own) => recover({ dialect: target.dialect, engine: target.engine, db: own, db2, params, broker }))
-  const recovered = onOwnConnection(target, watchdog, (db) => (second ? onOwnConnection(second, watchdog, (db2) => call(db, db2)) : call(db, undefined)))
-  await recovered.catch((error: unknown) => {
-    if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
-    throw new TargetError(`lost the connection to ${target.server} during ${site}: ${messageOf(error)}`, { cause: error })
-  })
+  await onOwnConnection(target, watchdog, (db) => onOwnSecond(second, watchdog, (db2) => call(db, db2))).catch(scenarioCallFailed(site, target.server))
 }
 
 /** A strategy resting on a capability the server lacks (advisory locks on CockroachDB) is refused, with why. */

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
-import { messageOf, RacebenchError, ScenarioCodeError } from '../errors.js'
+import { messageOf, RacebenchError, ScenarioCodeError, TargetError } from '../errors.js'
+import { classifyError } from '../engines/classify.js'
 
 /**
  * Whether an error is a mistake in the code that threw it rather than something that happened to it:
@@ -63,4 +64,15 @@ function whereThrown(error: unknown): string {
     return ` (at ${file}:${frame[2]}:${frame[3]})`
   }
   return ''
+}
+
+/**
+ * What scenario code that ran outside the workload (prepare, recover) failing means: the target's fault
+ * (exit 3) when the connection to `server` broke under it, else the scenario's.
+ */
+export function scenarioCallFailed(site: string, server: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof RacebenchError || classifyError(error) !== 'connection') throw scenarioThrew(site, error)
+    throw new TargetError(`lost the connection to ${server} during ${site}: ${messageOf(error)}`, { cause: error })
+  }
 }
