@@ -3,6 +3,7 @@ import { plural } from './check/plural.js'
 import { UsageError } from './errors.js'
 import { formatDuration, parseDuration, type TimeUnit } from './duration.js'
 import { redisUrlProblem } from './engines/redis/redis-url.js'
+import { dbUrlProblem, dialectOfUrl } from './engines/db-url.js'
 
 /** Isolation levels as users type them; the CLI's help lists this tuple. */
 export const ISOLATION_LEVELS = ['read-committed', 'repeatable-read', 'serializable'] as const
@@ -194,8 +195,12 @@ export function resolveConfig(flags: RunFlags): RunConfig {
 
   const dbs = listOf(flags.db)
   if (flags.db !== undefined && dbs.length === 0) problems.push('--db needs a database URL')
-  const schemes = new Set(dbs.map(schemeFamily))
-  if (schemes.size > 1) problems.push(`--db nodes must all be one engine (one cluster), got ${[...schemes].join(' and ')} URLs`)
+  for (const db of dbs) {
+    const urlProblem = dbUrlProblem(db)
+    if (urlProblem) problems.push(urlProblem)
+  }
+  const dialects = new Set(dbs.map(dialectOfUrl).filter((dialect) => dialect !== undefined))
+  if (dialects.size > 1) problems.push(`--db nodes must all be one engine (one cluster), got ${[...dialects].join(' and ')} URLs`)
   if (flags.db2 !== undefined && flags.db2.trim() === '') problems.push('--db2 needs a database URL')
   const redises = listOf(flags.redis)
   if (flags.redis !== undefined && redises.length === 0) problems.push('--redis needs a Redis URL')
@@ -274,10 +279,4 @@ export function singleServer(db: string | readonly string[] | undefined, what: s
   const dbs = listOf(db)
   if (dbs.length > 1) throw new UsageError(`${what} runs on one server; --db was given ${dbs.length} times`)
   return dbs[0]
-}
-
-/** `postgres` for postgres:// and postgresql://, `mysql` for mysql:// and mariadb://: which nodes can be one cluster. */
-function schemeFamily(url: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? url
-  return scheme === 'postgresql' ? 'postgres' : scheme === 'mariadb' ? 'mysql' : scheme
 }

@@ -40,7 +40,7 @@ export async function cleanLeftovers(options: CleanOptions): Promise<CleanReport
 
 /** A UsageError for a URL racebench does not speak, a TargetError for a server that does not answer. */
 async function openSqlSource(url: string): Promise<LeftoverSource> {
-  const { dialectOf } = await import('../engines/open-target.js')
+  const { dialectOf } = await import('../engines/db-url.js')
   const catalog =
     dialectOf(url) === 'mysql'
       ? await (await import('./mysql-catalog.js')).openMysqlCatalog(url)

@@ -1,5 +1,5 @@
 import type { RunConfig } from '../config.js'
-import { dialectOf } from '../engines/open-target.js'
+import { dialectOf } from '../engines/db-url.js'
 import type { Dialect } from '../engines/session.js'
 import type { Params, Scenario, Strategy } from './define-scenario.js'
 import { loadScenario, type LoadedScenario } from './load-scenario.js'

@@ -5,7 +5,7 @@ import type { RunEmitter } from '../runner/events.js'
 import { BUILTIN_SCENARIOS } from '../scenario/builtin.js'
 import type { Scenario } from '../scenario/define-scenario.js'
 import { loadScenario, type LoadedScenario } from '../scenario/load-scenario.js'
-import { dialectOf } from '../engines/open-target.js'
+import { dialectOf } from '../engines/db-url.js'
 import type { VerifyProgress } from './verify-progress.js'
 
 /** What `verifyMatrix` takes: the CLI's flags as strings, or numbers from the API. */

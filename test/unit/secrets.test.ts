@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config.js'
 import { UsageError } from '../../src/errors.js'
 import { describeConnectError } from '../../src/engines/connect-error.js'
-import { dialectOf } from '../../src/engines/open-target.js'
+import { dialectOf } from '../../src/engines/db-url.js'
 import { parseRedisUrl, redisUrlProblem } from '../../src/engines/redis/redis-url.js'
 import { serverAddress } from '../../src/engines/server-address.js'
 
