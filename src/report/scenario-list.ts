@@ -76,9 +76,9 @@ function describeScenario(scenario: AnyScenario, style: ChalkInstance): string {
  * it is the other way round: `unsafe at repeatable-read on postgres`.
  */
 function verdictOf(strategy: AnyStrategy): { expected: Expectation; caveat: string } {
-  const expected = expectationOf(strategy, { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, faults: [], isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true })
-  const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
   const plain = { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, faults: [], isolation: strategy.isolation ?? 'read-committed', oneTransaction: strategy.ownsTransaction === true } as const
+  const expected = expectationOf(strategy, plain)
+  const exceptions = describeExceptions(expectationsOf(strategy).filter((entry) => entry.expect !== expected))
   // Faults that turn a strategy unsafe (a lease holder that stalls, a saga that crashes), by kind.
   const faulty = NEMESIS_KINDS.filter(({ kind }) => expectationOf(strategy, { ...plain, faults: [kind] }) !== expected).map(({ kind }) => `under --nemesis ${kind}`)
   const caveats = [exceptions, ...faulty].filter(Boolean).join(', ')
