@@ -10,7 +10,7 @@ export { compareStrategies, type CompareOptions, type Comparison, type ComparedS
 // What a scenario file is made of (defineScenario, Conflict, the types, the locks, error classes,
 // param checks and invariant helpers the built-in scenarios use): also `racebench/scenario`.
 export * from './scenario/building-blocks.js'
-export { expectationOf } from './scenario/define-scenario.js'
+export { expectationOf } from './scenario/expectations.js'
 export type { Outcome, OutcomeCounts } from './history/outcome.js'
 export type { InvariantResult, BrokenKeyResult } from './check/check-invariants.js'
 export type {

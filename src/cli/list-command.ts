@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js'
-import { expectationsOf } from '../scenario/define-scenario.js'
+import { expectationsOf } from '../scenario/expectations.js'
 import { DIALECTS } from '../engines/session.js'
 import { renderJson } from '../report/json.js'
 import { lackingEngines } from '../report/scenario-list.js'

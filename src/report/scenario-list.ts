@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk'
-import { expectationOf, expectationsOf, type Expectation, type Params, type Scenario, type Strategy, type StrategyEnvironment } from '../scenario/define-scenario.js'
+import type { Expectation, Params, Scenario, Strategy, StrategyEnvironment } from '../scenario/define-scenario.js'
+import { expectationOf, expectationsOf } from '../scenario/expectations.js'
 import { DIALECTS } from '../engines/session.js'
 import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
 import { engineFor } from '../engines/engine-for.js'

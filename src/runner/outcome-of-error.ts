@@ -1,5 +1,5 @@
 import type { ErrorClass, Outcome } from '../history/outcome.js'
-import { isConflict, isCrash } from '../scenario/define-scenario.js'
+import { isConflict, isCrash } from '../scenario/strategy-signals.js'
 import { classifyError, ConnectionLost } from '../engines/classify.js'
 import { messageOf } from '../errors.js'
 import { redact } from '../redact.js'

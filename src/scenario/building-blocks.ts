@@ -10,10 +10,6 @@
  */
 export {
   defineScenario,
-  Conflict,
-  isConflict,
-  Crash,
-  isCrash,
   type BrokerContext,
   type RecoveryContext,
   type Scenario,
@@ -39,6 +35,7 @@ export {
   type Observation,
   type Params,
 } from './define-scenario.js'
+export { Conflict, isConflict, Crash, isCrash } from './strategy-signals.js'
 export type { Session, QueryResult, Dialect } from '../engines/session.js'
 export type { Rng } from '../runner/rng.js'
 export type { ErrorClass } from '../history/outcome.js'

@@ -1,7 +1,6 @@
-import { ISOLATION_LEVELS, type IsolationLevel } from '../config.js'
+import type { IsolationLevel } from '../config.js'
 import type { Rng } from '../runner/rng.js'
-import { DIALECTS, type Dialect, type Session } from '../engines/session.js'
-import { engineFor } from '../engines/engine-for.js'
+import type { Dialect, Session } from '../engines/session.js'
 import type { OutcomeCounts } from '../history/outcome.js'
 import type { Redis } from 'ioredis'
 import type { Engine } from '../engines/engine.js'
@@ -347,87 +346,4 @@ export type Scenario<P extends Params = Params, K = unknown> = ScenarioDefinitio
  */
 export function defineScenario<P extends Params, K>(definition: ScenarioDefinition<P, K>): Scenario<P, K> {
   return Object.freeze({ ...definition })
-}
-
-/** Every (dialect, isolation) a strategy can run at, with what it expects there. */
-export function expectationsOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'isolation'>): { env: StrategyEnvironment; expect: Expectation }[] {
-  return DIALECTS.flatMap((dialect) =>
-    ISOLATION_LEVELS.map((level) => {
-      // Listed per --isolation level, which makes every operation one transaction.
-      const env = { dialect, engine: engineFor(dialect), nodes: 1, faults: [], isolation: strategy.isolation ?? level, oneTransaction: true }
-      return { env, expect: expectationOf(strategy, env) }
-    }),
-  )
-}
-
-/** A strategy's expectation where it runs: server locks spread over the nodes of a Galera cluster hold nothing. */
-export function expectationOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'serverLocks'>, env: StrategyEnvironment): Expectation {
-  if (strategy.serverLocks === true && locksSplitAcrossNodes(env)) return 'unsafe'
-  return typeof strategy.expect === 'function' ? strategy.expect(env) : strategy.expect
-}
-
-/** Whether the workers run on several nodes whose locks do not see each other's. */
-export function locksSplitAcrossNodes(env: Pick<StrategyEnvironment, 'engine' | 'nodes'>): boolean {
-  return env.nodes > 1 && env.engine.locksAreNodeLocal
-}
-
-/**
- * The brand every Conflict carries, in the global symbol registry: a scenario file may get its own copy
- * of racebench (installed in its folder, or an older version), and its Conflict is another class,
- * which `instanceof` against ours would not recognise. The brand is the same in every copy.
- */
-const CONFLICT_BRAND: unique symbol = Symbol.for('racebench.conflict')
-
-/**
- * Thrown by a strategy to say "a concurrency conflict was detected" (a version that moved, a lock
- * not won). `ctx.retry` retries it; once retries run out the operation ends as `conflict`.
- * `error instanceof Conflict` holds for a Conflict of any copy of racebench (see `isConflict`).
- */
-export class Conflict extends Error {
-  override readonly name = 'Conflict'
-
-  /** On the prototype, not the instance, so it stays out of printed errors. */
-  get [CONFLICT_BRAND](): true {
-    return true
-  }
-
-  /**
-   * `instanceof Conflict` answers by the brand, so a Conflict from another copy of racebench counts.
-   * A subclass (`class VersionMoved extends Conflict`) keeps the ordinary prototype check.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return this === Conflict ? isConflict(value) : Function.prototype[Symbol.hasInstance].call(this, value)
-  }
-}
-
-/**
- * Whether `error` is a Conflict, from this copy of racebench or any other: what the runner and
- * `ctx.retry` check, rather than `instanceof`, to decide that an operation ended in `conflict`.
- */
-export function isConflict(error: unknown): error is Conflict {
-  return typeof error === 'object' && error !== null && (error as { [CONFLICT_BRAND]?: unknown })[CONFLICT_BRAND] === true
-}
-
-const CRASH_BRAND: unique symbol = Symbol.for('racebench.crash')
-
-/**
- * What `ctx.checkpoint` throws when `--nemesis crash-saga:P` crashes the operation there: the process
- * "died" between two steps. Let it through: a crashed process runs no compensation and no cleanup; the
- * runner records the operation as `unknown` and gives the worker new connections.
- */
-export class Crash extends Error {
-  override readonly name = 'Crash'
-
-  constructor(readonly at: string) {
-    super(`crashed at checkpoint '${at}' (--nemesis crash-saga)`)
-  }
-
-  get [CRASH_BRAND](): true {
-    return true
-  }
-}
-
-/** Whether `error` is a Crash from `ctx.checkpoint`, from any copy of racebench. */
-export function isCrash(error: unknown): error is Crash {
-  return typeof error === 'object' && error !== null && (error as { [CRASH_BRAND]?: unknown })[CRASH_BRAND] === true
 }

@@ -1,4 +1,7 @@
-import type { Expectation, StrategyEnvironment } from './define-scenario.js'
+import { ISOLATION_LEVELS } from '../config.js'
+import { engineFor } from '../engines/engine-for.js'
+import { DIALECTS } from '../engines/session.js'
+import type { Expectation, Params, Strategy, StrategyEnvironment } from './define-scenario.js'
 
 /**
  * Expectations that more than one scenario declares, each a question to the engine rather than a list
@@ -40,3 +43,25 @@ export const safeUnlessCrashed = ({ faults }: StrategyEnvironment): Expectation 
  */
 export const safeUnlessConnectionsDie = ({ faults }: StrategyEnvironment): Expectation =>
   faults.includes('kill-connections') || faults.includes('reset') ? 'unsafe' : 'safe'
+
+/** Every (dialect, isolation) a strategy can run at, with what it expects there. */
+export function expectationsOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'isolation'>): { env: StrategyEnvironment; expect: Expectation }[] {
+  return DIALECTS.flatMap((dialect) =>
+    ISOLATION_LEVELS.map((level) => {
+      // Listed per --isolation level, which makes every operation one transaction.
+      const env = { dialect, engine: engineFor(dialect), nodes: 1, faults: [], isolation: strategy.isolation ?? level, oneTransaction: true }
+      return { env, expect: expectationOf(strategy, env) }
+    }),
+  )
+}
+
+/** A strategy's expectation where it runs: server locks spread over the nodes of a Galera cluster hold nothing. */
+export function expectationOf(strategy: Pick<Strategy<Params, unknown>, 'expect' | 'serverLocks'>, env: StrategyEnvironment): Expectation {
+  if (strategy.serverLocks === true && locksSplitAcrossNodes(env)) return 'unsafe'
+  return typeof strategy.expect === 'function' ? strategy.expect(env) : strategy.expect
+}
+
+/** Whether the workers run on several nodes whose locks do not see each other's. */
+function locksSplitAcrossNodes(env: Pick<StrategyEnvironment, 'engine' | 'nodes'>): boolean {
+  return env.nodes > 1 && env.engine.locksAreNodeLocal
+}

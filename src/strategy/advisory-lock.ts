@@ -1,4 +1,5 @@
-import { Conflict, type Params, type StrategyContext } from '../scenario/define-scenario.js'
+import type { Params, StrategyContext } from '../scenario/define-scenario.js'
+import { Conflict } from '../scenario/strategy-signals.js'
 
 /**
  * Runs `fn` in a transaction while holding an advisory lock on (runId, key), so one operation per

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { Conflict, type Params, type StrategyContext } from '../scenario/define-scenario.js'
+import type { Params, StrategyContext } from '../scenario/define-scenario.js'
+import { Conflict } from '../scenario/strategy-signals.js'
 
 /** Deletes the lock only if it still holds our token: a worker never frees a lock another one holds. */
 const COMPARE_AND_DELETE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { Conflict, type Params, type StrategyContext } from '../scenario/define-scenario.js'
+import type { Params, StrategyContext } from '../scenario/define-scenario.js'
+import { Conflict } from '../scenario/strategy-signals.js'
 import { acquireRedlockWithin, redlockNodeTimeoutMs, releaseRedlock } from './redlock.js'
 
 /**

@@ -1,4 +1,4 @@
-import { isConflict } from '../scenario/define-scenario.js'
+import { isConflict } from '../scenario/strategy-signals.js'
 import type { Rng } from '../runner/rng.js'
 import { classifyError } from '../engines/classify.js'
 import { sleep } from './sleep.js'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_SCENARIOS } from '../../src/scenario/builtin.js'
-import { expectationOf, type Params, type Scenario } from '../../src/scenario/define-scenario.js'
+import type { Params, Scenario } from '../../src/scenario/define-scenario.js'
+import { expectationOf } from '../../src/scenario/expectations.js'
 import type { IsolationLevel } from '../../src/config.js'
 import type { ScheduleLine } from '../../src/schedule/drive.js'
 import { explainRun, type ExplainResult } from '../../src/schedule/explain-run.js'

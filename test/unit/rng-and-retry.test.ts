@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../../src/runner/rng.js'
-import { Conflict } from '../../src/scenario/define-scenario.js'
+import { Conflict } from '../../src/scenario/strategy-signals.js'
 import { withRetry } from '../../src/strategy/retry.js'
 
 describe('createRng', () => {
