@@ -7,48 +7,27 @@ import { renderExplanation, renderScenarioList } from '../../src/report/scenario
 import { showProgress } from '../../src/report/progress.js'
 import { createRunEmitter } from '../../src/runner/events.js'
 import { BUILTIN_SCENARIOS } from '../../src/scenario/builtin.js'
+import { run } from '../support/run-fixture.js'
 
 const { default: doubleBooking } = await BUILTIN_SCENARIOS['double-booking']!()
 
 const latency = { mean: 1.5, p50: 1.2, p95: 3.4, p99: 5.6, max: 9.1 }
 const none = { mean: 0, p50: 0, p95: 0, p99: 0, max: 0 }
-const result: RunResult = {
-  scenario: 'double-booking',
-  strategy: 'none',
-  expect: 'unsafe',
-  isolation: 'read committed',
+const outcomes = { ok: 30, rejected: 365, conflict: 0, error: 5, unknown: 0 }
+/** The shared fixture with errors, locks, Redis, readers and observations: every summary line shows. */
+const result: RunResult = run({
   db: { dialect: 'postgres', server: 'PostgreSQL 15.20', url: 'postgres://postgres:***@127.0.0.1:5432/postgres', embedded: false, schema: 'racebench_double_booking_0a1b2c3d', kept: false },
-  nodes: [{ url: 'postgres://postgres:***@127.0.0.1:5432/postgres', server: 'PostgreSQL 15.20', cluster: null, workers: 8, outcomes: { ok: 30, rejected: 365, conflict: 0, error: 5, unknown: 0 }, stoppedWorkers: 0 }],
-  workers: 8,
-  iterations: 50,
-  durationLimitMs: null,
-  thinkMs: 10,
-  seed: 42,
-  params: { rooms: 5, nights: 5 },
-  outcomes: { ok: 30, rejected: 365, conflict: 0, error: 5, unknown: 0 },
-  retries: 0,
+  nodes: [{ url: 'postgres://postgres:***@127.0.0.1:5432/postgres', server: 'PostgreSQL 15.20', cluster: null, workers: 8, outcomes, stoppedWorkers: 0 }],
+  outcomes,
   errorsByClass: { serialization: 0, deadlock: 0, 'lock-timeout': 0, unique: 0, connection: 0, other: 5 },
   errorSamples: ['relation "bookings" does not exist'],
-  durationMs: 1280,
-  connectMs: 40,
-  opsPerSec: 312.5,
-  latencyMs: latency,
   latencyMsByOutcome: { ok: latency, rejected: latency, conflict: none, error: latency, unknown: none },
   locks: { acquired: 395, notAcquired: 5, lost: 2, waitMs: { mean: 0.8, p50: 0.3, p95: 2.5, p99: 7.25, max: 40 } },
-  faults: [],
   redis: { server: 'Redis 7.0.15', url: 'redis://127.0.0.1:6379' },
   reads: 1234,
-  readErrors: 0,
   observations: { 'partial read': { count: 3, samples: ['document 4: 2 of 5 chunks'] } },
-  invariants: [
-    { name: 'no double booking', held: false, detail: 'room 3 on night 2 has 4 active bookings', broken: [], offline: false },
-    { name: 'active bookings = ok outcomes', held: true, detail: '30 active bookings, 30 acknowledged', broken: [], offline: false },
-  ],
-  violations: 1,
-  nothingTested: false,
   traces: [],
-  series: { intervalMs: 1000, points: [] },
-}
+})
 
 describe('renderRunTable', () => {
   const plain = renderRunTable(result, new Chalk({ level: 0 }))
