@@ -18,6 +18,7 @@ import { createRng } from '../../src/runner/rng.js'
 import { classifyError } from '../../src/engines/classify.js'
 import { MysqlSession } from '../../src/engines/mysql/mysql-session.js'
 import { PostgresSession } from '../../src/engines/postgres/postgres-session.js'
+import { freePort } from '../../src/engines/embedded/embedded-port.js'
 import { MYSQL_URL, PG_URL, probe, probeMysql, probePostgres } from '../support/services.js'
 
 const postgres = await probePostgres()
@@ -273,13 +274,6 @@ const privateRedis = await (async () => {
   }
 })()
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe.skipIf(!privateRedis.service.available)('pauseRedis', () => {
   afterAll(() => privateRedis.stop())

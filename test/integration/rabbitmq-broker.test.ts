@@ -1,7 +1,8 @@
-import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, TargetError, UsageError } from '../../src/errors.js'
 import { AMQP_URL_FORMS, openBroker } from '../../src/engines/rabbitmq/rabbitmq.js'
+import { failure } from '../support/failure.js'
+import { freePort } from '../../src/engines/embedded/embedded-port.js'
 import { probeRabbitmq, queueExists, RABBITMQ_URL } from '../support/rabbitmq.js'
 
 const rabbitmq = await probeRabbitmq()
@@ -11,26 +12,7 @@ const PASSWORD = 'Rb-S3cret/pw'
 /** A namespace of this test's own, as a run's would be. */
 const namespace = (what: string) => `racebench_broker_test_${what}_${process.pid}`
 
-/** What a failed open threw, for asserting on its class, exit code and line. */
-async function failure(open: Promise<unknown>): Promise<{ error: unknown; line: string }> {
-  const error = await open.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  return { error, line: error instanceof Error ? error.message : String(error) }
-}
 
-/** A loopback port where nothing listens. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 describe('openBroker: the run cannot reach a broker', () => {
   it('without --rabbitmq and nothing at the default address: a usage error saying what to give', async () => {

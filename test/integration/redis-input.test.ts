@@ -1,11 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ExitCode, TargetError, UsageError } from '../../src/errors.js'
 import { openRedis } from '../../src/engines/redis/redis.js'
+import { failure } from '../support/failure.js'
+import { freePort } from '../../src/engines/embedded/embedded-port.js'
 import { probeRedis, REDIS_URL } from '../support/services.js'
 
 const PASSWORD = 'Rd-S3cret/pw'
@@ -14,25 +15,7 @@ const quiet = { timeoutMs: 1_000, log: () => {}, warn: () => {} }
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
 const machineRedis = await probeRedis()
 
-/** What a failed open threw, for asserting on its class, exit code and line. */
-async function failure(open: Promise<unknown>): Promise<{ error: unknown; line: string }> {
-  const error = await open.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  return { error, line: error instanceof Error ? error.message : String(error) }
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /** A Redis of this test's own, with a password, on loopback and on a socket: gone when the test ends. */
 async function startRedisWithPassword(): Promise<{ url: string; socket: string; stop(): void }> {
