@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js'
 import type { Dialect } from './session.js'
 
 /** URL schemes `--db` understands, and the dialect each speaks. */
-export const DB_SCHEMES: Readonly<Record<string, Dialect>> = {
+const DB_SCHEMES: Readonly<Record<string, Dialect>> = {
   'postgres:': 'postgres',
   'postgresql:': 'postgres',
   'mysql:': 'mysql',
