@@ -3,9 +3,10 @@ import type { RedisTarget } from './engines/redis/redis.js'
 import type { Session } from './engines/session.js'
 import type { Target, TargetOptions } from './engines/target.js'
 import { openTarget } from './engines/open-target.js'
-import { RacebenchError, UsageError } from './errors.js'
+import { UsageError } from './errors.js'
 import { namespaceFor } from './engines/namespace.js'
 import { onOwnConnection, onOwnSecond } from './own-connection.js'
+import { allOpened } from './engines/all-opened.js'
 import type { Watchdog } from './runner/watchdog.js'
 import { scenarioCallFailed } from './scenario/code-fault.js'
 import type { BrokerContext, Params, Scenario, Strategy } from './scenario/define-scenario.js'
@@ -20,12 +21,11 @@ export async function openRedisNodes(urls: readonly string[], namespace: string,
   // ioredis is loaded only by runs that use it: it takes a tenth of a second to load (cold start).
   const { openRedis } = await import('./engines/redis/redis.js')
   if (urls.length <= 1) return [await openRedis(urls[0], namespace, options)]
-  const opened = await Promise.allSettled(urls.map((url) => openRedis(url, namespace, options)))
-  const failed = opened.findIndex((node) => node.status === 'rejected')
-  if (failed < 0) return opened.map((node) => (node as PromiseFulfilledResult<RedisTarget>).value)
-  await Promise.all(opened.flatMap((node) => (node.status === 'fulfilled' ? [node.value.close()] : [])))
-  const reason = (opened[failed] as PromiseRejectedResult).reason
-  throw reason instanceof RacebenchError ? Object.assign(reason, { message: `--redis node ${failed + 1} of ${urls.length}: ${reason.message}` }) : reason
+  return allOpened(
+    urls.map((url) => openRedis(url, namespace, options)),
+    (node) => node.close(),
+    (index) => `--redis node ${index + 1} of ${urls.length}`,
+  )
 }
 
 /**

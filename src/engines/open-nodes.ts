@@ -1,4 +1,4 @@
-import { TargetError } from '../errors.js'
+import { allOpened } from './all-opened.js'
 import type { EmbeddedServer } from './embedded/embedded.js'
 import { workersOnNode } from './node-spread.js'
 import { openTarget } from './open-target.js'
@@ -14,16 +14,12 @@ export async function openNodes(dbs: readonly string[], options: TargetOptions, 
   if (dbs.length <= 1) return [await openTarget(dbs[0], options, shared)]
   const workersOn = (node: number) => workersOnNode(options.workers, dbs.length, node)
   const first = await openTarget(dbs[0], { ...options, workers: workersOn(0) })
-  const others = await Promise.allSettled(dbs.slice(1).map((db, index) => openTarget(db, { ...options, join: true, workers: workersOn(index + 1), readers: 0 })))
-  const opened = others.flatMap((other) => (other.status === 'fulfilled' ? [other.value] : []))
-  const failed = others.findIndex((other) => other.status === 'rejected')
-  if (failed >= 0) {
-    await Promise.allSettled([...opened, first].map((node) => node.close()))
-    const reason = (others[failed] as PromiseRejectedResult).reason
-    const message = reason instanceof Error ? reason.message : String(reason)
-    throw new TargetError(`--db node ${failed + 2} of ${dbs.length}: ${message}`, { cause: reason })
-  }
-  return [first, ...opened]
+  const joining = dbs.slice(1).map((db, index) => openTarget(db, { ...options, join: true, workers: workersOn(index + 1), readers: 0 }))
+  const others = await allOpened(joining, (node) => node.close(), (index) => `--db node ${index + 2} of ${dbs.length}`).catch(async (error: unknown) => {
+    await first.close()
+    throw error
+  })
+  return [first, ...others]
 }
 
 /** Closes every node: the joined ones first, then the first, which drops the namespace. */
