@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { runCli, expectOneLine } from '../support/cli.js'
-import { PG_URL, probePostgres } from '../support/services.js'
+import { PG_URL, probePostgres, probeRedis, REDIS_URL } from '../support/services.js'
 
 // Bad input around several nodes, a second database and the nemesis: one line each, a documented exit
 // code, and nothing created anywhere.
 const postgres = await probePostgres()
+const redis = await probeRedis()
 
 
 describe('exit 2: a nemesis, nodes or a second database the run cannot use', () => {
@@ -58,5 +59,13 @@ describe.skipIf(!postgres.available)('exit 3: a node that is down at the start',
     expect(run.stderr).toMatch(/^racebench: --db node 2 of 2: /)
     expect(run.stderr).toContain('127.0.0.1:1')
     expect(run.stderr).not.toContain('s3cret')
+  })
+})
+
+describe.skipIf(!postgres.available || !redis.available)('exit 3: a Redis node that is down at the start', () => {
+  it('names the node, and runs nothing', async () => {
+    const run = await runCli(['run', 'double-booking', '--strategy', 'redlock', '--db', PG_URL, '--redis', REDIS_URL, '--redis', 'redis://127.0.0.1:1'])
+    expect(run.code).toBe(3)
+    expect(expectOneLine(run)).toMatch(/^racebench: --redis node 2 of 2: cannot reach Redis at 127\.0\.0\.1:1 /)
   })
 })
