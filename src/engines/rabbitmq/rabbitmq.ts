@@ -1,7 +1,7 @@
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib'
 import { messageOf, TargetError, UsageError } from '../../errors.js'
 import type { BrokerContext } from '../../scenario/define-scenario.js'
-import { maskUrl, redact, rememberSecretsOf, secretsOf } from '../../redact.js'
+import { maskUrl, passwordOf, redact, rememberSecretsOf, secretsOf } from '../../redact.js'
 import { describeConnectError } from '../connect-error.js'
 import { serverAddress, type ServerAddress } from '../server-address.js'
 
@@ -43,9 +43,10 @@ export async function openBroker(url: string | undefined, namespace: string, opt
   const defaultUrl = options.defaultUrl ?? DEFAULT_RABBITMQ_URL
   const address = url ?? defaultUrl
   // Remembered first: a password with a raw `/` makes the URL unparsable, and the message must mask it anyway.
-  // Not the default's `guest`: a public default is no secret, and remembered it would mask every word
-  // holding "guest" in every later output of the process (double-booking's guests, for one).
-  const secrets = address === DEFAULT_RABBITMQ_URL ? secretsOf(address) : rememberSecretsOf(address)
+  // Not RabbitMQ's default password `guest`, on whatever host: a public default is no secret, and
+  // remembered it would mask every word holding "guest" in every later output of the process
+  // (double-booking's guests, for one). Messages about this broker still mask it.
+  const secrets = passwordOf(address) === 'guest' ? secretsOf(address) : rememberSecretsOf(address)
   const problem = amqpUrlProblem(address)
   if (problem) throw new UsageError(redact(problem, secrets))
   const where = serverAddress(address, 'RabbitMQ', { port: address.startsWith('amqps:') ? '5671' : '5672', user: 'guest', database: '/' }, '--rabbitmq')
