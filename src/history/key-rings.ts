@@ -42,14 +42,15 @@ interface OpenOperation {
 }
 
 /**
- * A kept operation: the JSON of `[start, completion, ...events]`, made a TracedOperation again only
- * if a trace shows it (`revived`); or, if its events cannot be written as JSON (a BigInt in a note),
- * a TracedOperation of copies. Why JSON: one string of ~250 bytes instead of ten objects. A run on many
- * keys keeps tens of thousands of operations, and V8 lets the old generation grow to about four times
- * what is live before a full GC, so what is kept sets the run's peak RSS (bench/README.md, "History
- * cost"). It is also the form `racebench show` reads traces back in.
+ * A kept operation: copies of its events, made here, never the event objects themselves. The first
+ * operations of a run are nearly all kept, and V8 learns from what survives to allocate every later
+ * object at the same code sites straight in the old generation (allocation-site pretenuring): had the
+ * rings kept the events the runner made, every later event would be pretenured, and most die at once
+ * (3–4× the cost per operation). Copies are made at sites of their own, where everything does live
+ * long. Copies, not JSON: while the rings fill (nearly every operation kept), JSON.stringify cost
+ * 0.7 µs more per operation than these copies (bench/history-sinks.mjs), for about the same memory under the cap.
  */
-type Kept = string | TracedOperation
+type Kept = TracedOperation
 
 /** A key's kept operations, in arrays made at their full size when first needed (a pushed array reserves 17 slots). */
 interface KeyState {
@@ -196,41 +197,23 @@ export class KeyRings implements HistorySink {
       dropped += state.dropped
     }
     // Each kept operation is in one slot of one key, so none comes twice (two equal strings are two operations).
-    return { operations: operations.map(revived).sort((a, b) => a.start - b.start), dropped }
+    return { operations: operations.sort((a, b) => a.start - b.start), dropped }
   }
 }
 
-/**
- * An operation as the rings keep it (see Kept). Never the event objects themselves: the first
- * operations of a run are nearly all kept, and V8 learns from that to allocate every later event at the
- * same code sites straight in the old generation (allocation-site pretenuring); most later events die
- * at once, and each kept the young objects it points to alive until a full GC: 3–4× the cost per
- * operation.
- */
+/** An operation as the rings keep it: copies of its completion and its events (see Kept). */
 function kept(open: OpenOperation, completion: CompletionEvent): Kept {
-  // Its worker, iteration and key are the completion's (append matched them), but for a history
-  // whose invoke and completion name different keys, which keeps the invoke's, in a copy.
-  if (open.key === completion.key) {
-    const parts: unknown[] = new Array(open.count + 2)
-    parts[0] = open.start
-    parts[1] = completion
-    for (let i = 0; i < open.count; i++) parts[2 + i] = open.events[i]
-    try {
-      return JSON.stringify(parts)
-    } catch {
-      // below
-    }
-  }
-  const copies: OperationEvent[] = new Array(open.count)
-  for (let i = 0; i < open.count; i++) copies[i] = { ...(open.events[i] as OperationEvent) }
-  return traced(open.key, open.start, { ...completion }, copies)
+  const events: OperationEvent[] = new Array(open.count)
+  for (let i = 0; i < open.count; i++) events[i] = copyOf(open.events[i] as OperationEvent)
+  // Its worker, iteration and key are the completion's (append matched them), but for a history whose
+  // invoke and completion name different keys, which keeps the invoke's.
+  return traced(open.key, open.start, { ...completion }, events)
 }
 
-/** A kept operation as traces show it. */
-function revived(operation: Kept): TracedOperation {
-  if (typeof operation !== 'string') return operation
-  const [start, completion, ...events] = JSON.parse(operation) as [number, CompletionEvent, ...OperationEvent[]]
-  return traced(completion.key, start, completion, events)
+/** An event copied with its one array (a step's parameters): nothing of the runner's objects stays reachable. */
+function copyOf(event: OperationEvent): OperationEvent {
+  if (event.type === 'step' && event.params !== undefined) return { ...event, params: [...event.params] }
+  return { ...event }
 }
 
 function traced(key: string, start: number, completion: CompletionEvent, events: OperationEvent[]): TracedOperation {
