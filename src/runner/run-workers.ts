@@ -15,13 +15,13 @@ import type { Target } from '../engines/target.js'
 import type { RedisTarget } from '../engines/redis/redis.js'
 import type { RunEmitter, Tick } from './events.js'
 import { outcomeOfError, type ErrorOutcome } from './outcome-of-error.js'
-import { checkedOutcome, completion, createWorkerContext, type WorkerConnections } from './worker-context.js'
+import { checkedOutcome, completion, createWorkerContext, type WorkerConnections, type WorkerContext } from './worker-context.js'
 import { TracedSession, type CurrentOperation } from './traced-session.js'
 import { redact } from '../redact.js'
 import { openAll } from './open-all.js'
 import { assertOpenFilesAllow } from '../engines/connection-capacity.js'
 import { createRng } from './rng.js'
-import { settleWithin, type Watchdog } from './watchdog.js'
+import { settleWithin, type Watch, type Watchdog } from './watchdog.js'
 import { messageOf, RacebenchError, ScenarioCodeError, TargetError } from '../errors.js'
 import { callScenarioCode, scenarioThrew, shown, stopsTheRun } from '../scenario/code-fault.js'
 
@@ -145,52 +145,70 @@ export async function runWorkers(input: WorkersInput): Promise<{ durationMs: num
   return { durationMs, connectMs: startedAt - connectStartedAt, stoppedWorkers }
 }
 
-/** One worker: one connection, its own seeded key and jitter streams, one operation at a time. */
+/**
+ * One worker: one connection, its own seeded key and jitter streams, one operation at a time. The
+ * watchdog watches its loop as a whole (`Watch.loop`): no promise of its own per operation. If it
+ * abandons the loop (an operation that never settles, or the grace after a stop ran out), the worker
+ * ends here at once, and its loop, should the call ever wake up, stops without recording anything more.
+ */
 async function work(input: WorkersInput, worker: number, connections: WorkerConnections, deadline: number, stoppedWorkers: number[]): Promise<void> {
+  const watch = input.watchdog.watch()
+  const context = createWorkerContext(input, worker, connections, watch)
+  const site = `strategy '${input.strategyName}' run() in ${input.origin}`
+  const abandoned = watch.loop(site)
+  try {
+    await Promise.race([operate(input, worker, context, watch, site, deadline, stoppedWorkers), abandoned])
+  } finally {
+    watch.end()
+    // Closing also ends the transaction of an abandoned call, releasing the locks it held.
+    const { ctx } = context
+    await Promise.all([settleWithin(ctx.db.close(), input.watchdog.graceMs), ctx.db2 && settleWithin(ctx.db2.close(), input.watchdog.graceMs)])
+  }
+}
+
+/** A worker's operations, until its iterations or the run's time are up, or the run stops. */
+async function operate(input: WorkersInput, worker: number, context: WorkerContext, watch: Watch, site: string, deadline: number, stoppedWorkers: number[]): Promise<void> {
   const { scenario, params, config, history, watchdog, showKey } = input
+  const { ctx, operation, traced, startOperation, current } = context
   // Only a run over several nodes names the node on its invokes: a single server's events stay as they were.
   const node = input.nodes.length > 1 ? nodeOf(worker, input.nodes.length) : undefined
-  const watch = watchdog.watch()
   const keys = createRng(config.seed, worker * 2)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
-  const { ctx, operation, traced, startOperation, current } = createWorkerContext(input, worker, connections, watch)
-
-  const site = `strategy '${input.strategyName}' run() in ${input.origin}`
-  try {
-    for (let i = 0; i < iterations && performance.now() < deadline && !watchdog.stopped; i++) {
-      startOperation(i)
-      try {
-        ctx.key = scenario.pickKey(keys, params)
-      } catch (error) {
-        throw scenarioThrew(`pickKey() in ${input.origin}`, error)
-      }
-      const key = showKey(ctx.key)
-      const started = performance.now()
-      if (node === undefined) history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0 })
-      else history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0, node })
-      let end: ErrorOutcome | { readonly outcome: Outcome }
-      try {
-        end = ENDED[checkedOutcome(site, await watch.run(site, operation))]
-      } catch (error) {
-        // A bug or a call that never settled stops the run; what the database answered is an outcome.
-        if (stopsTheRun(error)) throw scenarioThrew(site, error)
-        const failed = outcomeOfError(error)
-        // A connection lost after part of the operation committed (a saga's first step, an idempotency
-        // key's claim) leaves it unknown, whichever statement it broke on.
-        end = failed.outcome === 'error' && failed.errorClass === 'connection' && current.landed ? { ...failed, outcome: 'unknown' } : failed
-        // Classified once, in outcomeOfError: its class decides whether the connection is gone. A
-        // crashed process's connections are gone too: closing them rolls back what it left open.
-        if ((failed.errorClass === 'connection' || isCrash(error)) && !(await replaceConnections(input, ctx, traced, worker))) {
-          history.append(completion(history, started, worker, i, key, end))
-          stoppedWorkers.push(worker)
-          return
-        }
-      }
-      history.append(completion(history, started, worker, i, key, end))
+  for (let i = 0; i < iterations && performance.now() < deadline && !watchdog.stopped; i++) {
+    startOperation(i)
+    try {
+      ctx.key = scenario.pickKey(keys, params)
+    } catch (error) {
+      throw scenarioThrew(`pickKey() in ${input.origin}`, error)
     }
-  } finally {
-    // Closing also ends the transaction of an abandoned call, releasing the locks it held.
-    await Promise.all([settleWithin(ctx.db.close(), watchdog.graceMs), ctx.db2 && settleWithin(ctx.db2.close(), watchdog.graceMs)])
+    const key = showKey(ctx.key)
+    const started = performance.now()
+    if (node === undefined) history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0 })
+    else history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0, node })
+    let end: ErrorOutcome | { readonly outcome: Outcome }
+    watch.touch()
+    try {
+      const answer = await operation()
+      // Abandoned meanwhile: the run has moved on without this worker, and its history may be closed.
+      if (watch.abandoned) return
+      end = ENDED[checkedOutcome(site, answer)]
+    } catch (error) {
+      if (watch.abandoned) return
+      // A bug stops the run; what the database answered is an outcome.
+      if (stopsTheRun(error)) throw scenarioThrew(site, error)
+      const failed = outcomeOfError(error)
+      // A connection lost after part of the operation committed (a saga's first step, an idempotency
+      // key's claim) leaves it unknown, whichever statement it broke on.
+      end = failed.outcome === 'error' && failed.errorClass === 'connection' && current.landed ? { ...failed, outcome: 'unknown' } : failed
+      // Classified once, in outcomeOfError: its class decides whether the connection is gone. A
+      // crashed process's connections are gone too: closing them rolls back what it left open.
+      if ((failed.errorClass === 'connection' || isCrash(error)) && !(await watch.aside(() => replaceConnections(input, ctx, traced, worker)))) {
+        history.append(completion(history, started, worker, i, key, end))
+        stoppedWorkers.push(worker)
+        return
+      }
+    }
+    history.append(completion(history, started, worker, i, key, end))
   }
 }
 

@@ -225,6 +225,45 @@ export class Watch implements ProgressClock {
     })
   }
 
+  /**
+   * Watches a loop of calls as one call (a worker's operations): the loop awaits each call itself, and
+   * this watch costs it no promise per call, only a `touch()`. The promise returned rejects when the
+   * watchdog abandons the loop; the caller races its loop against it, and the loop must check
+   * `abandoned` after each await before it records anything. Between its calls the loop must not wait
+   * on anything but racebench's own bounded steps, or do so `aside`. `end()` when the loop is over.
+   */
+  loop(site: string): Promise<never> {
+    if (this.#abandonedWith) return Promise.reject(this.#abandonedWith)
+    this.#site = site
+    this.touch()
+    const abandoned = new Promise<never>((_, reject) => {
+      this.#reject = reject
+    })
+    this.#active.add(this)
+    return abandoned
+  }
+
+  /** The loop (or the call) is over: the watchdog stops looking at it. */
+  end(): void {
+    this.#settled()
+  }
+
+  /**
+   * Waits on something of racebench's own inside a loop (reopening a lost connection: bounded by its
+   * connect timeout, which may be longer than the stall bound) without it counting as a stall.
+   */
+  async aside<T>(wait: () => Promise<T>): Promise<T> {
+    this.#active.delete(this)
+    try {
+      return await wait()
+    } finally {
+      if (this.#reject && !this.#abandonedWith) {
+        this.touch()
+        this.#active.add(this)
+      }
+    }
+  }
+
   /** Stops waiting for the call in flight (it rejects with `error`) and refuses its statements from now on. */
   abandon(error: Error): void {
     this.#abandonedWith ??= error
