@@ -17,20 +17,27 @@ export abstract class DriverSession implements Session {
 
   /** Sends a statement without parameters (multi-statement scripts allowed). */
   protected abstract send(sql: string): Promise<QueryResult<unknown>>
-  /** Sends a statement with `$1`-style parameters, prepared once per connection. */
-  protected abstract sendPrepared(sql: string, params: readonly unknown[]): Promise<QueryResult<unknown>>
+  /** Sends a statement with `$1`-style parameters, prepared once per connection: the driver's own answer. */
+  protected abstract sendPrepared(sql: string, params: readonly unknown[]): Promise<unknown>
+  /** A prepared statement's answer as a QueryResult (a function that needs no `this`). */
+  protected abstract readonly resultOf: (answer: unknown) => QueryResult<unknown>
   /** The statements that open a transaction, at a level or the engine's default. */
   protected abstract beginStatements(isolation: IsolationLevel | undefined): readonly string[]
   protected abstract end(): Promise<void>
   /** The driver's message for a statement it refused, unsent, on a connection it knows is broken. */
   protected abstract readonly neverSent: RegExp
 
-  async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    try {
-      const result = params === undefined || params.length === 0 ? await this.send(sql) : await this.sendPrepared(sql, params)
-      return result as QueryResult<Row>
-    } catch (error) {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    // One `then` for the answer and the failure, no async layer: every statement of every operation comes here.
+    const failed = (error: unknown): never => {
       throw this.#lost(error, !this.#inTransaction && !READ_ONLY.test(sql))
+    }
+    try {
+      const answer = params === undefined || params.length === 0 ? this.send(sql).then(undefined, failed) : this.sendPrepared(sql, params).then(this.resultOf, failed)
+      return answer as Promise<QueryResult<Row>>
+    } catch (error) {
+      // A driver that throws before it sends (a statement it cannot translate) fails the same way.
+      return Promise.reject(this.#lost(error, false))
     }
   }
 

@@ -44,11 +44,13 @@ export class MysqlSession extends DriverSession {
     return toResult((await this.connection.query(sql))[0])
   }
 
-  protected async sendPrepared(sql: string, params: readonly unknown[]): Promise<QueryResult<unknown>> {
+  protected sendPrepared(sql: string, params: readonly unknown[]): Promise<unknown> {
     const { sql: text, order } = translate(sql)
     // execute() prepares the statement on this connection once and reuses it (server-side).
-    return toResult((await this.connection.execute(text, order.map((i) => params[i]) as never[]))[0])
+    return this.connection.execute(text, order.map((i) => params[i]) as never[])
   }
+
+  protected readonly resultOf = (answer: unknown): QueryResult<unknown> => toResult((answer as [unknown])[0])
 
   protected beginStatements(isolation: IsolationLevel | undefined): readonly string[] {
     // SET TRANSACTION applies to the next transaction only, which is the one we start.
