@@ -174,7 +174,9 @@ async function operate(input: WorkersInput, worker: number, context: WorkerConte
   const node = input.nodes.length > 1 ? nodeOf(worker, input.nodes.length) : undefined
   const keys = createRng(config.seed, worker * 2)
   const iterations = 'iterations' in config.stop ? config.stop.iterations : Number.POSITIVE_INFINITY
-  for (let i = 0; i < iterations && performance.now() < deadline && !watchdog.stopped; i++) {
+  // The clock as the last operation ended: read once per operation for both its end and the deadline.
+  let now = performance.now()
+  for (let i = 0; i < iterations && now < deadline && !watchdog.stopped; i++) {
     startOperation(i)
     try {
       ctx.key = scenario.pickKey(keys, params)
@@ -203,12 +205,13 @@ async function operate(input: WorkersInput, worker: number, context: WorkerConte
       // Classified once, in outcomeOfError: its class decides whether the connection is gone. A
       // crashed process's connections are gone too: closing them rolls back what it left open.
       if ((failed.errorClass === 'connection' || isCrash(error)) && !(await watch.aside(() => replaceConnections(input, ctx, traced, worker)))) {
-        history.append(completion(history, started, worker, i, key, end))
+        history.append(completion(history, started, performance.now(), worker, i, key, end))
         stoppedWorkers.push(worker)
         return
       }
     }
-    history.append(completion(history, started, worker, i, key, end))
+    now = performance.now()
+    history.append(completion(history, started, now, worker, i, key, end))
   }
 }
 

@@ -176,9 +176,8 @@ export function createWorkerContext(
   }
 }
 
-/** The event that ends an operation begun at `started`. */
-export function completion(history: HistoryStream, started: number, worker: number, iteration: number, key: string, end: ErrorOutcome | { readonly outcome: Outcome }) {
-  const now = performance.now()
+/** The event that ends, at `now` (a performance.now() reading), an operation begun at `started`. */
+export function completion(history: HistoryStream, started: number, now: number, worker: number, iteration: number, key: string, end: ErrorOutcome | { readonly outcome: Outcome }) {
   // Plain assignments, not spreads: one of these is made for every operation.
   const event: { -readonly [F in keyof CompletionEvent]: CompletionEvent[F] } = { t: history.micros(now), type: end.outcome, worker, iteration, key, ms: millis(started, now) }
   if ('message' in end) {

@@ -154,7 +154,7 @@ export class ScheduleBench {
         if (stopsTheRun(error)) throw scenarioThrew(site, error)
         end = outcomeOfError(error)
       }
-      const event = completion(history, started, worker, 0, key, end)
+      const event = completion(history, started, performance.now(), worker, 0, key, end)
       history.append(event)
       const { type, errorClass, code, message } = event as { type: Outcome; errorClass?: ErrorClass; code?: string; message?: string }
       outcomes[worker] = { worker: WORKER_NAMES[worker]!, outcome: type, ...(errorClass ? { errorClass } : {}), ...(code ? { code } : {}), ...(message ? { message } : {}) }
