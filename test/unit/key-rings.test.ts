@@ -74,6 +74,24 @@ describe('the per-key rings and the race they pick', () => {
     expect(rings.traces(violated({ room: 2, night: 1 }, 'room 2 night 1'), 1)).toHaveLength(1)
   })
 
+  it('counts the drops of a whole-number key that can keep no more, and keeps nothing of one first seen past the cap', () => {
+    const rings = new KeyRings({ recent: 1, firstAcknowledged: 1, maxOperations: 2 })
+    const op = (iteration: number, key: number, start: number): HistoryEvent[] => [
+      { t: start, type: 'invoke', worker: 0, iteration, key: `key ${key}`, keyValue: key, attempt: 0 },
+      { t: start + 10, type: 'step', worker: 0, iteration, sql: 'UPDATE kv SET v = v + 1 WHERE k = $1', params: [String(key)], rows: 1, ms: 0.1 },
+      { t: start + 500, type: 'ok', worker: 0, iteration, key: `key ${key}`, ms: 0.5 },
+    ]
+    // Keys 7 and 8 take the cap's two operations; key 7's next five can go nowhere; key 9 comes after the cap.
+    const starts = [7, 8, 7, 7, 7, 7, 7, 9, 9]
+    for (const [i, key] of starts.entries()) for (const event of op(i, key, i * 1_000)) rings.append(event)
+    const brokenAt = (key: number): InvariantResult[] => [{ name: 'kept', held: false, detail: '', broken: [{ key: `key ${key}`, keyValue: key, detail: 'off' }], offline: false }]
+    const [seven] = rings.traces(brokenAt(7), 1)
+    expect(seven?.operations.map((operation) => operation.iteration)).toEqual([0])
+    expect(seven?.operations[0]?.events).toMatchObject([{ type: 'step', params: ['7'] }])
+    expect(seven?.dropped).toBe(5)
+    expect(rings.traces(brokenAt(9), 1)).toEqual([])
+  })
+
   it('prefers the pair that overlapped longest over two operations that merely touch', () => {
     const rings = new KeyRings()
     const history = merged(operation(0, 0, 2, 0, 12_000, 'ok'), operation(1, 0, 2, 11_900, 24_000, 'ok'), operation(2, 0, 2, 30_000, 42_000, 'ok'), operation(3, 0, 2, 30_500, 42_500, 'ok'))
