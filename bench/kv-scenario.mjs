@@ -29,9 +29,11 @@ export async function settle(db) {
  * workload's statement as a named (prepared) statement on a random key, one at a time, until `seconds`
  * are up. `openWindow()` is called once every client is connected and closed as the loop ends. With
  * `timeEach`, every call is timed too (pgbench-compare reports a mean latency); without, the loop does
- * no more than a plain loop would (history-cost's reference).
+ * no more than a plain loop would (history-cost's reference). With `recordEvents`, it also makes what
+ * issue 9 asks a history to hold of each operation, and nothing more (history-cost's `floor`): see
+ * `recordedOperation`.
  */
-export async function bareNodePgLoop({ url, appName, clients, workload, rows, seconds, openWindow, timeEach = false }) {
+export async function bareNodePgLoop({ url, appName, clients, workload, rows, seconds, openWindow, timeEach = false, recordEvents = false }) {
   const sql = WORKLOADS[workload]
   const conns = []
   try {
@@ -47,7 +49,14 @@ export async function bareNodePgLoop({ url, appName, clients, workload, rows, se
     const startedAt = performance.now()
     const deadline = startedAt + seconds * 1_000
     await Promise.all(
-      conns.map(async (client) => {
+      conns.map(async (client, worker) => {
+        if (recordEvents) {
+          for (let i = 0; performance.now() < deadline; i++) {
+            if (!(await recordedOperation(client, workload, sql, 1 + Math.floor(Math.random() * rows), worker, i, startedAt))) errors++
+            ops++
+          }
+          return
+        }
         while (performance.now() < deadline) {
           const k = 1 + Math.floor(Math.random() * rows)
           const t = timeEach ? performance.now() : 0
@@ -66,6 +75,47 @@ export async function bareNodePgLoop({ url, appName, clients, workload, rows, se
   } finally {
     await Promise.all(conns.map((client) => client.end().catch(() => {})))
   }
+}
+
+/** Where recordedOperation's events go: counted, the last one kept, so that none can be optimized away. */
+const floorSink = { events: 0, last: undefined }
+const keyTexts = []
+
+/**
+ * One operation with the least a history of it can hold (issue 9, section 1): an invoke, a step with the
+ * statement, its parameters, rows, first row and duration, and a completion, each stamped in µs since
+ * the start, handed to a sink that only counts them: no watchdog, no totals, no rings, no file. What
+ * racebench records costs at least this much; history-cost's `floor` mode measures it.
+ */
+async function recordedOperation(client, workload, sql, k, worker, iteration, origin) {
+  const key = (keyTexts[k] ??= `key ${k}`)
+  const started = performance.now()
+  record({ t: Math.round((started - origin) * 1_000), type: 'invoke', worker, iteration, key, keyValue: k, attempt: 0 })
+  const sent = performance.now()
+  let result
+  let failed = false
+  try {
+    result = await client.query({ name: `bench_${workload}`, text: sql, values: [k] })
+  } catch {
+    failed = true
+  }
+  const answered = performance.now()
+  const step = { t: Math.round((sent - origin) * 1_000), type: 'step', worker, iteration, sql, params: [String(k)], rows: result?.rowCount ?? 0, ms: Math.round((answered - sent) * 1_000) / 1_000 }
+  const row = result?.rows[0]
+  if (row) {
+    let first = ''
+    for (const name of Object.keys(row)) first = first === '' ? `${name}=${row[name]}` : `${first} ${name}=${row[name]}`
+    step.first = first
+  }
+  record(step)
+  const ended = performance.now()
+  record({ t: Math.round((ended - origin) * 1_000), type: failed ? 'error' : 'ok', worker, iteration, key, ms: Math.round((ended - started) * 1_000) / 1_000 })
+  return !failed
+}
+
+function record(event) {
+  floorSink.events++
+  floorSink.last = event
 }
 
 export default {
