@@ -150,6 +150,12 @@ export type HistoryEvent = OperationEvent | NemesisEvent
 /** A consumer of the history: gets every event, in order, as the run goes. Must not throw. */
 export interface HistorySink {
   append(event: HistoryEvent): void
+  /**
+   * Whether the sink has any use for the steps (statements) of an operation on `key`, asked at its
+   * invoke. Absent: it wants every step. When no sink wants them, the operation's statements are not
+   * made into steps at all: what no consumer keeps costs nothing.
+   */
+  wantsSteps?(key: unknown): boolean
 }
 
 export const COMPLETION_TYPES: ReadonlySet<string> = new Set<Outcome>(['ok', 'rejected', 'conflict', 'error', 'unknown'])

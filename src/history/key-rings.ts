@@ -116,6 +116,12 @@ export class KeyRings implements HistorySink {
     this.#maxEvents = options.maxEventsPerOperation ?? 64
   }
 
+  /** Not for an operation on a whole-number key that can keep nothing more: it is only counted. */
+  wantsSteps(key: unknown): boolean {
+    const index = indexOf(key)
+    return index < 0 || this.#indexed === undefined || this.#indexed.fates[index] === 0
+  }
+
   append(event: HistoryEvent): void {
     if (event.type === 'nemesis') return this.#fault(event)
     const worker = event.worker

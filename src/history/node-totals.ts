@@ -13,6 +13,11 @@ export class NodeTotals implements HistorySink {
     this.outcomes = Array.from({ length: nodes }, () => zeroCounts(OUTCOMES))
   }
 
+  /** Counts operations, never their statements. */
+  wantsSteps(): boolean {
+    return false
+  }
+
   append(event: HistoryEvent): void {
     if (isCompletion(event)) this.outcomes[nodeOf(event.worker, this.nodes)]![event.type]++
   }

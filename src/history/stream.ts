@@ -8,10 +8,21 @@ import type { HistoryEvent, HistorySink } from './event.js'
  */
 export class HistoryStream implements HistorySink {
   readonly #sinks: readonly HistorySink[]
+  /** The sinks that may not want an operation's steps; with one that wants them all, none is asked. */
+  readonly #choosers: readonly HistorySink[] | undefined
   #origin = performance.now()
 
   constructor(sinks: readonly HistorySink[]) {
     this.#sinks = sinks
+    this.#choosers = sinks.every((sink) => sink.wantsSteps) ? sinks : undefined
+  }
+
+  /** Whether any sink wants the steps of an operation on `key` (see HistorySink.wantsSteps). */
+  wantsSteps(key: unknown): boolean {
+    const choosers = this.#choosers
+    if (choosers === undefined) return true
+    for (const sink of choosers) if ((sink.wantsSteps as (key: unknown) => boolean).call(sink, key)) return true
+    return false
   }
 
   /** Sets time zero: called once every worker is connected, as they are released. */

@@ -57,6 +57,11 @@ export class TimeSeriesSink implements HistorySink {
     this.#intervalUs = intervalMs * 1000
   }
 
+  /** Counts operations, never their statements. */
+  wantsSteps(): boolean {
+    return false
+  }
+
   append(event: HistoryEvent): void {
     switch (event.type) {
       case 'ok':

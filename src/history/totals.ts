@@ -37,6 +37,11 @@ export class Totals implements HistorySink {
   readonly faults = new Map<string, { injected: number; failed: number }>()
   #completed = 0
 
+  /** Counts operations, never their statements. */
+  wantsSteps(): boolean {
+    return false
+  }
+
   append(event: HistoryEvent): void {
     switch (event.type) {
       case 'ok':

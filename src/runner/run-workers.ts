@@ -184,6 +184,9 @@ async function operate(input: WorkersInput, worker: number, context: WorkerConte
       throw scenarioThrew(`pickKey() in ${input.origin}`, error)
     }
     const key = showKey(ctx.key)
+    // An operation whose statements no consumer keeps (the rings' keys that can keep no more, with no
+    // history file) sends them unrecorded; its invoke, completion and every other event are as always.
+    current.untraced = !history.wantsSteps(ctx.key)
     const started = performance.now()
     if (node === undefined) history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0 })
     else history.append({ t: history.micros(started), type: 'invoke', worker, iteration: i, key, keyValue: ctx.key, attempt: 0, node })

@@ -23,6 +23,8 @@ export function traceRedis(client: Redis, history: HistoryStream, current: Curre
   const send = client.sendCommand.bind(client) as (command: SentCommand, ...rest: unknown[]) => unknown
   const prefix = `${namespace}:`
   ;(client as unknown as { sendCommand: typeof send }).sendCommand = (command: SentCommand, ...rest: unknown[]) => {
+    // Like the SQL session: an operation whose steps no consumer keeps sends its commands unrecorded.
+    if (current.untraced === true) return send(command, ...rest)
     const sent = performance.now()
     const text = label + [command.name.toUpperCase(), ...command.args.map((arg) => shownArgument(arg, prefix))].join(' ')
     const record = (reply: unknown, error?: unknown) => {

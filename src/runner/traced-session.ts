@@ -25,6 +25,8 @@ export interface CurrentOperation {
    * whichever statement it broke on.
    */
   landed?: boolean
+  /** Set when no consumer of the history wants this operation's steps: its statements are sent unrecorded. */
+  untraced?: boolean
 }
 
 /**
@@ -59,14 +61,15 @@ export class TracedSession implements Session {
     if (clock.abandoned) throw refusedAfterAbandon()
     clock.inFlight++
     clock.touch()
-    const sent = performance.now()
+    const untraced = this.#current.untraced === true
+    const sent = untraced ? 0 : performance.now()
     try {
       const result = await this.#inner.query<Row>(sql, params)
       if (!this.#inTransaction && this.#current.landed === false && !readOnly(sql)) this.#current.landed = true
-      this.#record(sent, collapseSql(sql), params, result)
+      if (!untraced) this.#record(sent, collapseSql(sql), params, result)
       return result
     } catch (error) {
-      this.#record(sent, collapseSql(sql), params, undefined, error)
+      if (!untraced) this.#record(sent, collapseSql(sql), params, undefined, error)
       throw error
     } finally {
       clock.inFlight--
@@ -114,6 +117,7 @@ export class TracedSession implements Session {
   }
 
   #record(sent: number, sql: string, params: readonly unknown[] | undefined, result: QueryResult<unknown> | undefined, error?: unknown): void {
+    if (this.#current.untraced === true) return
     const now = performance.now()
     const history = this.#history
     history.append(buildStep(history.micros(sent), this.#current, sql, undefined, params, result, millis(sent, now), error))

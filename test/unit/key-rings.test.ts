@@ -4,6 +4,7 @@ import type { HistoryEvent } from '../../src/history/event.js'
 import { KeyRings, pickRace } from '../../src/history/key-rings.js'
 import { defaultShowKey, keyMatches, showKeyOf } from '../../src/history/keys.js'
 import { Totals } from '../../src/history/totals.js'
+import { HistoryStream } from '../../src/history/stream.js'
 
 /** One operation of a hand-written history: check, think, act, as double-booking's `none` does. */
 function operation(worker: number, iteration: number, room: number, start: number, end: number, outcome: 'ok' | 'rejected' | 'conflict', free = true): HistoryEvent[] {
@@ -14,6 +15,15 @@ function operation(worker: number, iteration: number, room: number, start: numbe
     { t: start + 600, type: 'think', worker, iteration, ms: 10 },
     ...(outcome === 'ok' ? [{ t: end - 900, type: 'step' as const, worker, iteration, sql: 'INSERT INTO bookings (room_id) VALUES ($1)', params: [String(room)], rows: 1, ms: 0.8 }] : []),
     { t: end, type: outcome, worker, iteration, key, ms: (end - start) / 1000 },
+  ]
+}
+
+/** One operation on a whole-number key by worker 0: an invoke, one statement, ok. */
+function op(iteration: number, key: number, start: number): HistoryEvent[] {
+  return [
+    { t: start, type: 'invoke', worker: 0, iteration, key: `key ${key}`, keyValue: key, attempt: 0 },
+    { t: start + 10, type: 'step', worker: 0, iteration, sql: 'UPDATE kv SET v = v + 1 WHERE k = $1', params: [String(key)], rows: 1, ms: 0.1 },
+    { t: start + 500, type: 'ok', worker: 0, iteration, key: `key ${key}`, ms: 0.5 },
   ]
 }
 
@@ -76,11 +86,6 @@ describe('the per-key rings and the race they pick', () => {
 
   it('counts the drops of a whole-number key that can keep no more, and keeps nothing of one first seen past the cap', () => {
     const rings = new KeyRings({ recent: 1, firstAcknowledged: 1, maxOperations: 2 })
-    const op = (iteration: number, key: number, start: number): HistoryEvent[] => [
-      { t: start, type: 'invoke', worker: 0, iteration, key: `key ${key}`, keyValue: key, attempt: 0 },
-      { t: start + 10, type: 'step', worker: 0, iteration, sql: 'UPDATE kv SET v = v + 1 WHERE k = $1', params: [String(key)], rows: 1, ms: 0.1 },
-      { t: start + 500, type: 'ok', worker: 0, iteration, key: `key ${key}`, ms: 0.5 },
-    ]
     // Keys 7 and 8 take the cap's two operations; key 7's next five can go nowhere; key 9 comes after the cap.
     const starts = [7, 8, 7, 7, 7, 7, 7, 9, 9]
     for (const [i, key] of starts.entries()) for (const event of op(i, key, i * 1_000)) rings.append(event)
@@ -90,6 +95,25 @@ describe('the per-key rings and the race they pick', () => {
     expect(seven?.operations[0]?.events).toMatchObject([{ type: 'step', params: ['7'] }])
     expect(seven?.dropped).toBe(5)
     expect(rings.traces(brokenAt(9), 1)).toEqual([])
+  })
+
+  it('wants no steps of an operation on a whole-number key that can keep nothing more, unless another consumer does', () => {
+    const rings = new KeyRings({ recent: 1, firstAcknowledged: 1, maxOperations: 1 })
+    const stream = new HistoryStream([new Totals(), rings])
+    expect(stream.wantsSteps(7)).toBe(true)
+    // Key 7's first operation takes the cap; its second is dropped, and so will every later one be.
+    for (const event of [...op(0, 7, 0), ...op(1, 7, 1_000)]) stream.append(event)
+    expect(stream.wantsSteps(7)).toBe(false)
+    // Key 8 is first seen past the cap: untracked from its first operation on.
+    expect(stream.wantsSteps(8)).toBe(true)
+    for (const event of op(2, 8, 2_000)) stream.append(event)
+    expect(stream.wantsSteps(8)).toBe(false)
+    // Keys the rings file otherwise (objects, strings) are always wanted, and so is every key when a
+    // consumer says nothing (a history file).
+    expect(stream.wantsSteps({ room: 1 })).toBe(true)
+    expect(stream.wantsSteps('a')).toBe(true)
+    expect(new HistoryStream([new Totals(), rings, { append: () => {} }]).wantsSteps(7)).toBe(true)
+    expect(new HistoryStream([new Totals()]).wantsSteps(7)).toBe(false)
   })
 
   it('prefers the pair that overlapped longest over two operations that merely touch', () => {
