@@ -100,8 +100,6 @@ export class KeyRings implements HistorySink {
   #kept = 0
   /** The nemesis's faults, the latest MAX_FAULTS of them: a timeline shows those that hit during its race. */
   readonly #faults: NemesisEvent[] = []
-  /** Operations on keys first seen after the cap was reached. */
-  #untracked = 0
   /**
    * What becomes of a whole-number key's operations from now on, by key (DROPPED, UNTRACKED), and the
    * operations dropped on the keys that can keep no more: once the cap is reached, most operations of a
@@ -200,15 +198,11 @@ export class KeyRings implements HistorySink {
         indexed.dropped[index] = (indexed.dropped[index] as number) + 1
         return
       }
-      if (fate === UNTRACKED) {
-        this.#untracked++
-        return
-      }
+      if (fate === UNTRACKED) return
     }
     let state = this.#keys.get(open.mapKey)
     if (!state) {
       if (this.#kept >= this.#maxOperations) {
-        this.#untracked++
         // The cap is never lowered: a key not tracked now never will be.
         if (indexed) indexed.fates[index] = UNTRACKED
         return

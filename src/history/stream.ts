@@ -21,7 +21,7 @@ export class HistoryStream implements HistorySink {
   wantsSteps(key: unknown): boolean {
     const choosers = this.#choosers
     if (choosers === undefined) return true
-    for (const sink of choosers) if ((sink.wantsSteps as (key: unknown) => boolean).call(sink, key)) return true
+    for (const sink of choosers) if (sink.wantsSteps?.(key) !== false) return true
     return false
   }
 

@@ -103,12 +103,13 @@ export class TracedSession implements Session {
     if (clock.abandoned) throw refusedAfterAbandon()
     clock.inFlight++
     clock.touch()
-    const sent = performance.now()
+    const untraced = this.#current.untraced === true
+    const sent = untraced ? 0 : performance.now()
     try {
       await send()
-      this.#record(sent, sql, undefined, undefined)
+      if (!untraced) this.#record(sent, sql, undefined, undefined)
     } catch (error) {
-      this.#record(sent, sql, undefined, undefined, error)
+      if (!untraced) this.#record(sent, sql, undefined, undefined, error)
       throw error
     } finally {
       clock.inFlight--
@@ -117,7 +118,6 @@ export class TracedSession implements Session {
   }
 
   #record(sent: number, sql: string, params: readonly unknown[] | undefined, result: QueryResult<unknown> | undefined, error?: unknown): void {
-    if (this.#current.untraced === true) return
     const now = performance.now()
     const history = this.#history
     history.append(buildStep(history.micros(sent), this.#current, sql, undefined, params, result, millis(sent, now), error))
