@@ -23,6 +23,7 @@
 // end (also on Ctrl-C). History files go to --history-dir (default: the OS's temp folder) and are
 // removed after each run. Not a test: vitest does not collect it and tsc ignores .mjs.
 
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -57,6 +58,7 @@ const { values: opts } = parseArgs({
     'rss-iterations': { type: 'string', default: '125000' },
     'rss-runs': { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
+    'v8-defaults': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -77,6 +79,7 @@ if (opts.help) {
   --rss-only            only that
   --rss-iterations N    iterations per worker for --rss (default 125000: 1,000,000 operations with 8)
   --rss-runs N          runs per mode for --rss, alternating (default 3: V8's heap grows in steps, so peaks vary)
+  --v8-defaults         leave V8's settings as Node has them, instead of the CLI's (the build's src/cli/v8-flags.js)
   --json                print the results as JSON`)
   process.exit(0)
 }
@@ -102,6 +105,13 @@ const modes = opts.mode.split(',').map((s) => s.trim()).filter(Boolean)
 if (modes.length === 0 || modes.some((m) => !MODES.includes(m))) fail(`--mode takes a comma-separated list of ${MODES.join(', ')}`)
 const dist = resolve(opts.dist)
 const say = (text) => opts.json || process.stderr.write(text)
+
+// The settings the CLI gives its process (dist/src/cli/v8-flags.js, in builds that have it), so that
+// runScenario runs here as it does under `racebench run`. They are the process's: the bare loop runs
+// under them too.
+const v8FlagsFile = join(dist, 'src/cli/v8-flags.js')
+const v8Flags = !opts['v8-defaults'] && existsSync(v8FlagsFile)
+if (v8Flags) await import(pathToFileURL(v8FlagsFile).href)
 
 let api
 try {
@@ -212,7 +222,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   process.once(signal, () => cleanup().finally(() => process.exit(code)))
 }
 
-const env = { date: new Date().toISOString(), node: process.version, cores: availableParallelism(), clients, durationS, rows, dist, loadBefore: loadAverage() }
+const env = { date: new Date().toISOString(), node: process.version, cores: availableParallelism(), clients, durationS, rows, dist, v8Flags, loadBefore: loadAverage() }
 const pairs = []
 const rss = []
 try {
@@ -220,7 +230,7 @@ try {
   await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`)
   await admin.query(`CREATE DATABASE ${BENCH_DB}`)
   env.server = `PostgreSQL ${(await admin.query('SHOW server_version')).rows[0].server_version.split(' ')[0]}`
-  say(`${env.server}, ${env.cores} cores, node ${env.node}, ${clients} connections, ${durationS}s per run; load average ${env.loadBefore}\n`)
+  say(`${env.server}, ${env.cores} cores, node ${env.node}${v8Flags ? ' (the CLI\'s V8 settings)' : ''}, ${clients} connections, ${durationS}s per run; load average ${env.loadBefore}\n`)
   if (!opts['rss-only']) {
     // Neither side pays the JIT compilation of code both use (node-postgres) or of its own in a measured run.
     say('warming up (not measured)... ')

@@ -1,3 +1,5 @@
+// First: V8's settings for this process, before any other module allocates (see v8-flags.ts).
+import './v8-flags.js'
 import { CommanderError } from 'commander'
 import { ExitCode, messageOf, RacebenchError } from '../errors.js'
 import { redact, rememberSecretsOf } from '../redact.js'
