@@ -2,7 +2,12 @@ import type { KeyPattern } from '../scenario/define-scenario.js'
 
 /** Whole-number keys below this have their text cached: 64 Ki strings at most, a few MB. */
 const NUMBER_KEYS_CACHED = 65_536
-const NUMBER_KEYS: string[] = []
+/**
+ * Their texts by key, the array made at full length on first use. Grown by writes at random keys, it
+ * went through several element kinds (sparse first, then holey), and V8's lookup at its one read site
+ * gave up on them all: the slowest, megamorphic path, on every operation of a run.
+ */
+let numberKeys: (string | undefined)[] | undefined
 
 /** How a scenario shows its keys: its own `showKey`, else `defaultShowKey`. */
 export type ShowKey = (key: unknown) => string
@@ -13,7 +18,10 @@ export type ShowKey = (key: unknown) => string
  */
 export function defaultShowKey(key: unknown): string {
   // Called for every operation: a whole-number key's text is made once.
-  if (typeof key === 'number' && key >= 0 && key < NUMBER_KEYS_CACHED && Number.isInteger(key)) return (NUMBER_KEYS[key] ??= `key ${key}`)
+  if (typeof key === 'number' && key >= 0 && key < NUMBER_KEYS_CACHED && Number.isInteger(key)) {
+    const texts = (numberKeys ??= new Array<string | undefined>(NUMBER_KEYS_CACHED).fill(undefined))
+    return (texts[key] ??= `key ${key}`)
+  }
   if (key !== null && typeof key === 'object' && !Array.isArray(key)) {
     const fields = Object.entries(key as Record<string, unknown>).map(([name, value]) => `${name} ${String(value)}`)
     if (fields.length > 0) return fields.join(' ')
