@@ -6,12 +6,12 @@ import { setFlagsFromString } from 'node:v8'
  *
  * No allocation-site pretenuring. V8 watches which object literals' objects outlive a young-generation
  * collection and, past a threshold, allocates every later object of that literal straight in the old
- * generation. A run's first seconds fool it: while the per-key rings fill, a collection finds many of
- * the driver's result arrays (node-postgres's `Result#rows`) still alive, and from then on the rows
- * array of every statement is made old, dies at once, and keeps what it points to alive until a full
- * collection: the heap grows by about 6 MB a second and each young collection takes 3–4× as long. It
- * happened in 3 of 5 runs of the benchmark's 200,000 operations, and cost 2–5 µs of CPU per operation
- * when it did (bench/README.md, "History cost"). Without it, long-lived objects (the rings' copies)
- * are copied once more on their way to the old generation, which costs less.
+ * generation. A run's first second fools it: while the per-key rings fill, collections found many of
+ * node-postgres's `Result#rows` arrays alive, and from then on the rows array of every statement was
+ * made old, died at once, and kept what it pointed to alive until a full collection: the heap grew by
+ * 6–8 MB a second and young collections took about twice as long. That happened in 3 of 5 runs of the
+ * benchmark's 200,000 operations; in alternating pairs of such runs, turning the heuristic off saved
+ * 2–5 µs of CPU per operation in every pair (bench/README.md, "History cost"). Without it, what lives
+ * long (the rings' copies) is copied once more on its way to the old generation, which costs less.
  */
 setFlagsFromString('--no-allocation-site-pretenuring')
