@@ -29,14 +29,19 @@ export interface CurrentOperation {
   untraced?: boolean
 }
 
+/** `#sending`'s answers that are no time: the step is not recorded, or the statement must not be sent. */
+const UNTRACED = -1
+const ABANDONED = -2
+
 /**
  * The Session a worker's scenario code gets, recording every statement it sends as a `step` of the
  * current operation: what was sent, with which parameters, what came back (rows, the first row in
  * short form), how long it took, and how it failed. A strategy needs no change to be traced.
  *
  * It also keeps the watchdog's books, as a WatchedSession does (every statement is progress, and once
- * the call was abandoned nothing more reaches the server), in the same await: a layer of promises
- * less on every statement of every operation.
+ * the call was abandoned nothing more reaches the server), in the same `then`: a layer of promises
+ * less on every statement of every operation. Queries and transaction statements share both chores
+ * (`#sending` before, `#answered` after).
  */
 export class TracedSession implements Session {
   readonly #inner: Session
@@ -56,25 +61,20 @@ export class TracedSession implements Session {
     return this.#inner.dialect
   }
 
-  async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    const clock = this.#clock
-    if (clock.abandoned) throw refusedAfterAbandon()
-    clock.inFlight++
-    clock.touch()
-    const untraced = this.#current.untraced === true
-    const sent = untraced ? 0 : performance.now()
-    try {
-      const result = await this.#inner.query<Row>(sql, params)
-      if (!this.#inTransaction && this.#current.landed === false && !readOnly(sql)) this.#current.landed = true
-      if (!untraced) this.#record(sent, collapseSql(sql), params, result)
-      return result
-    } catch (error) {
-      if (!untraced) this.#record(sent, collapseSql(sql), params, undefined, error)
-      throw error
-    } finally {
-      clock.inFlight--
-      clock.touch()
-    }
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    const sent = this.#sending()
+    if (sent === ABANDONED) return Promise.reject(refusedAfterAbandon())
+    return this.#send(sql, params).then(
+      (result) => {
+        if (!this.#inTransaction && this.#current.landed === false && !readOnly(sql)) this.#current.landed = true
+        this.#answered(sent, collapseSql(sql), params, result)
+        return result
+      },
+      (error: unknown) => {
+        this.#answered(sent, collapseSql(sql), params, undefined, error)
+        throw error
+      },
+    ) as Promise<QueryResult<Row>>
   }
 
   async begin(isolation?: IsolationLevel): Promise<void> {
@@ -99,22 +99,44 @@ export class TracedSession implements Session {
   }
 
   async #control(sql: string, send: () => Promise<void>): Promise<void> {
-    const clock = this.#clock
-    if (clock.abandoned) throw refusedAfterAbandon()
-    clock.inFlight++
-    clock.touch()
-    const untraced = this.#current.untraced === true
-    const sent = untraced ? 0 : performance.now()
+    const sent = this.#sending()
+    if (sent === ABANDONED) throw refusedAfterAbandon()
     try {
       await send()
-      if (!untraced) this.#record(sent, sql, undefined, undefined)
     } catch (error) {
-      if (!untraced) this.#record(sent, sql, undefined, undefined, error)
+      this.#answered(sent, sql, undefined, undefined, error)
       throw error
-    } finally {
-      clock.inFlight--
-      clock.touch()
     }
+    this.#answered(sent, sql, undefined, undefined)
+  }
+
+  /** Sends a statement, a driver's synchronous throw becoming its rejection. */
+  #send(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<unknown>> {
+    try {
+      return this.#inner.query(sql, params)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * A statement is about to be sent: the watchdog's books (one more in flight, progress), and when it
+   * was sent, if its step is recorded (UNTRACED if not), or ABANDONED if it must not be sent at all.
+   */
+  #sending(): number {
+    const clock = this.#clock
+    if (clock.abandoned) return ABANDONED
+    clock.inFlight++
+    clock.touch()
+    return this.#current.untraced === true ? UNTRACED : performance.now()
+  }
+
+  /** A statement was answered (or failed): the watchdog's books, and its step unless it is untraced. */
+  #answered(sent: number, sql: string, params: readonly unknown[] | undefined, result: QueryResult<unknown> | undefined, error?: unknown): void {
+    const clock = this.#clock
+    clock.inFlight--
+    clock.touch()
+    if (sent !== UNTRACED) this.#record(sent, sql, params, result, error)
   }
 
   #record(sent: number, sql: string, params: readonly unknown[] | undefined, result: QueryResult<unknown> | undefined, error?: unknown): void {
