@@ -31,7 +31,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import kvScenario, { bareNodePgLoop, SCHEMA_FILE, settle, WORKLOADS } from './kv-scenario.mjs'
-import { loadAverage, median, openWindow } from './machine-load.mjs'
+import { loadAverage, median, medianInterval, openWindow } from './machine-load.mjs'
 import { historyFacts, peakRssOfRun } from './peak-rss.mjs'
 
 const BENCH_DB = 'racebench_bench_history'
@@ -41,6 +41,8 @@ const MODES = ['default', 'history', 'floor']
 const TARGETS = { default: 0.95, history: 0.85, floor: undefined }
 const RSS_LIMIT_MB = 200
 const OTHER_LIMIT_PCT = 3
+/** A pair whose VM lost more CPU time than this to the hypervisor (steal) is not quiet either. */
+const STEAL_LIMIT_PCT = 3
 
 const { values: opts } = parseArgs({
   options: {
@@ -255,7 +257,7 @@ try {
           }
           const pair = { round, workload, mode, bareFirst, ratio: racebench.opsPerSec / bare.opsPerSec, bare, racebench }
           pair.cpuRatio = cpuPerOp(racebench) / cpuPerOp(bare)
-          pair.disturbed = Math.max(bare.otherPct ?? 0, racebench.otherPct ?? 0) > OTHER_LIMIT_PCT
+          pair.disturbed = Math.max(bare.otherPct ?? 0, racebench.otherPct ?? 0) > OTHER_LIMIT_PCT || Math.max(bare.stealPct ?? 0, racebench.stealPct ?? 0) > STEAL_LIMIT_PCT
           pairs.push(pair)
           say(`${bare.opsPerSec.toFixed(0)} vs ${racebench.opsPerSec.toFixed(0)} ops/s: ${pair.ratio.toFixed(3)}\n`)
         }
@@ -294,6 +296,8 @@ for (const workload of workloads) {
     const ratios = mine.map((p) => p.ratio)
     const quiet = mine.filter((p) => !p.disturbed).map((p) => p.ratio)
     const med = median(ratios)
+    const interval = medianInterval(ratios)
+    const target = TARGETS[mode]
     summary.push({
       workload,
       mode,
@@ -304,8 +308,11 @@ for (const workload of workloads) {
       cpuRatioMedian: median(mine.map((p) => p.cpuRatio)),
       quietPairs: quiet.length,
       quietMedian: quiet.length ? median(quiet) : null,
-      target: TARGETS[mode],
-      met: TARGETS[mode] === undefined ? undefined : med >= TARGETS[mode],
+      interval,
+      target,
+      met: target === undefined ? undefined : med >= target,
+      // Whether the pairs settle it: the median's confidence interval lies wholly on one side of the target.
+      settled: target === undefined ? undefined : interval.low >= target || interval.high < target,
     })
   }
 }
@@ -332,14 +339,15 @@ if (opts.json) {
   }
   if (pairs.length) {
     table(
-      ['round', 'workload', 'mode', 'first', 'bare ops/s', 'racebench ops/s', 'ratio', 'bare µs/op', 'rb µs/op', 'history B/op', 'other %'],
-      pairs.map((p) => [String(p.round), p.workload, p.mode, p.bareFirst ? 'bare' : 'rb', f(p.bare.opsPerSec), f(p.racebench.opsPerSec), f(p.ratio, 3), f(cpuPerOp(p.bare), 1), f(cpuPerOp(p.racebench), 1), p.racebench.historyBytes ? f(p.racebench.historyBytes / p.racebench.ops) : '-', f(Math.max(p.bare.otherPct ?? 0, p.racebench.otherPct ?? 0)) + (p.disturbed ? ' !' : '')]),
+      ['round', 'workload', 'mode', 'first', 'bare ops/s', 'racebench ops/s', 'ratio', 'bare µs/op', 'rb µs/op', 'history B/op', 'other %', 'steal %'],
+      pairs.map((p) => [String(p.round), p.workload, p.mode, p.bareFirst ? 'bare' : 'rb', f(p.bare.opsPerSec), f(p.racebench.opsPerSec), f(p.ratio, 3), f(cpuPerOp(p.bare), 1), f(cpuPerOp(p.racebench), 1), p.racebench.historyBytes ? f(p.racebench.historyBytes / p.racebench.ops) : '-', f(Math.max(p.bare.otherPct ?? 0, p.racebench.otherPct ?? 0)), f(Math.max(p.bare.stealPct ?? 0, p.racebench.stealPct ?? 0), 1) + (p.disturbed ? ' !' : '')]),
     )
     console.log('')
     table(
-      ['workload', 'mode', 'pairs', 'median ratio', 'range', 'CPU/op ratio', 'quiet pairs: median', 'target', 'met'],
-      summary.map((s) => [s.workload, s.mode, String(s.pairs), f(s.median, 3), `${f(s.min, 3)}–${f(s.max, 3)}`, f(s.cpuRatioMedian, 3), s.quietPairs ? `${s.quietPairs}: ${f(s.quietMedian, 3)}` : '0', s.target === undefined ? '-' : `≥ ${s.target}`, s.met === undefined ? '-' : s.met ? 'yes' : 'NO']),
+      ['workload', 'mode', 'pairs', 'median ratio', 'its CI', 'range', 'CPU/op ratio', 'quiet pairs: median', 'target', 'met'],
+      summary.map((s) => [s.workload, s.mode, String(s.pairs), f(s.median, 3), `${f(s.interval.low, 3)}–${f(s.interval.high, 3)} (${f(100 * s.interval.covered)} %)`, `${f(s.min, 3)}–${f(s.max, 3)}`, f(s.cpuRatioMedian, 3), s.quietPairs ? `${s.quietPairs}: ${f(s.quietMedian, 3)}` : '0', s.target === undefined ? '-' : `≥ ${s.target}`, s.met === undefined ? '-' : (s.met ? 'yes' : 'NO') + (s.settled ? '' : ', not settled')]),
     )
+    console.log(`\nits CI: a confidence interval for the median ratio (distribution-free; its coverage in brackets). "not settled": the interval reaches across the target, so more pairs (--rounds) or a quieter machine would be needed to tell.`)
   }
   if (rss.length) {
     console.log('')
@@ -353,5 +361,5 @@ if (opts.json) {
       rssSummary.map((r) => [r.mode, String(r.runs), f(r.medianMiB, 1), f(r.maxMiB, 1), `< ${RSS_LIMIT_MB} MB (${f(RSS_LIMIT_MIB, 1)} MiB)`, r.met ? 'yes' : 'NO']),
     )
   }
-  console.log(`\nload average before ${env.loadBefore}, after ${env.loadAfter}. ratio: racebench ops/s ÷ the bare loop's in the same pair. other %: CPU of unrelated processes (! above ${OTHER_LIMIT_PCT} %).`)
+  console.log(`\nload average before ${env.loadBefore}, after ${env.loadAfter}. ratio: racebench ops/s ÷ the bare loop's in the same pair. other %: CPU of unrelated processes; steal %: CPU time the hypervisor gave to other VMs (!: a pair above ${OTHER_LIMIT_PCT} % of either, not quiet).`)
 }

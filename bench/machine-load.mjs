@@ -25,20 +25,25 @@ export function openWindow(benchDb) {
         cpu,
         machineBusy: busyPercent(machine0, machine1),
         otherPct: otherPercent(procs0, processTicks(benchDb), elapsedMs),
+        stealPct: stealPercent(machine0, machine1),
         forks: forksBetween(machine0, machine1),
       }
     },
   }
 }
 
-/** Linux: the machine's CPU tick counters, busy (user, nice, system, irq, softirq) and all, and processes forked since boot. */
+/**
+ * Linux: the machine's CPU tick counters, busy (user, nice, system, irq, softirq), stolen (time the
+ * hypervisor gave this VM's CPUs to others: load no process here shows) and all, and processes forked
+ * since boot.
+ */
 export function machineTicks() {
   try {
     const stat = readFileSync('/proc/stat', 'utf8')
     const fields = stat.split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
     const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
     const forks = Number(stat.match(/^processes (\d+)$/m)?.[1] ?? Number.NaN)
-    return { busy: user + nice + system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + (steal ?? 0), forks }
+    return { busy: user + nice + system + irq + softirq, steal: steal ?? 0, total: user + nice + system + idle + iowait + irq + softirq + (steal ?? 0), forks }
   } catch {
     return undefined
   }
@@ -110,4 +115,35 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/**
+ * A distribution-free confidence interval for the median of `values`: the k-th smallest and k-th
+ * largest, with k the largest for which the true median lies between them with probability at least
+ * `level` (from the binomial distribution of how many values fall below it; no assumption about how
+ * the values spread). With few values it is simply their range: 5 values cover only 94 %, so
+ * `covered` says what the interval returned really covers.
+ */
+export function medianInterval(values, level = 0.95) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const n = sorted.length
+  // P(X < k) for X ~ Binomial(n, 1/2): the chance that fewer than k values fall below the median.
+  const below = (k) => {
+    let p = 0
+    let term = 0.5 ** n
+    for (let i = 0; i < k; i++) {
+      p += term
+      term = (term * (n - i)) / (i + 1)
+    }
+    return p
+  }
+  let k = 1
+  while (k + 1 <= n / 2 && 1 - 2 * below(k + 1) >= level) k++
+  return { low: sorted[k - 1], high: sorted[n - k], covered: 1 - 2 * below(k) }
+}
+
+/** The share of the machine's CPU time the hypervisor took away between two readings, in percent. */
+export function stealPercent(before, after) {
+  if (!before || !after || after.total === before.total) return undefined
+  return (100 * (after.steal - before.steal)) / (after.total - before.total)
 }
