@@ -21,6 +21,15 @@ const BEGIN: Readonly<Record<IsolationLevel | 'default', string>> = {
   serializable: 'BEGIN ISOLATION LEVEL SERIALIZABLE',
 }
 
+/**
+ * An idle client whose server goes away emits 'error'; unhandled, that would crash the process. The
+ * next query on it fails and is classified there. Every client gets it as it is made, before it
+ * connects: a backend terminated just after its startup (`--nemesis kill-connections` catching a
+ * replacement connection) sends its ReadyForQuery and its FATAL in one packet, and node-postgres
+ * handles both in one go, before the code awaiting `connect()` can wrap the client in a session.
+ */
+export const ignoreIdleError = (): void => {}
+
 /** A Session over one node-postgres Client. */
 export class PostgresSession extends DriverSession {
   readonly dialect = 'postgres' as const
@@ -29,9 +38,7 @@ export class PostgresSession extends DriverSession {
 
   constructor(private readonly client: pg.Client) {
     super()
-    // An idle client whose server goes away emits 'error'; unhandled, that would crash the
-    // process. The next query on it fails and is classified there.
-    client.on('error', () => {})
+    if (!client.listeners('error').includes(ignoreIdleError)) client.on('error', ignoreIdleError)
   }
 
   protected async send(sql: string): Promise<QueryResult<unknown>> {

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import type { IsolationLevel } from '../../config.js'
 import { readPostgresCapacity } from '../connection-capacity.js'
-import { PostgresSession } from './postgres-session.js'
+import { ignoreIdleError, PostgresSession } from './postgres-session.js'
 import { serverAddress } from '../server-address.js'
 import { connectOrExplain, openSqlTarget, type SqlEngine } from '../sql-target.js'
 import type { Target, TargetOptions } from '../target.js'
@@ -62,6 +62,7 @@ export function openPostgresTarget(url: string, options: TargetOptions, embedded
           .filter(Boolean)
           .join(' '),
       })
+      client.on('error', ignoreIdleError)
       await connectOrExplain(
         () => client.connect().catch(async (error: unknown) => {
           await client.end().catch(() => {})
