@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 import type { ChalkInstance } from 'chalk'
 import type { Comparison } from '../compare.js'
 import { nothingTestedLines } from './nothing-tested.js'
+import { faultsText } from './faults-text.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
 
@@ -47,6 +48,9 @@ export function renderComparison(comparison: Comparison, style: ChalkInstance): 
     table.toString(),
   ]
   for (const { strategy, result } of comparison.strategies) {
+    // Each strategy ran under its own nemesis: how many faults hit it is part of reading its row.
+    const faults = faultsText(result.faults, style)
+    if (faults) lines.push(`  ${strategy}: nemesis ${faults}`)
     for (const invariant of result.invariants.filter((i) => !i.held)) lines.push(style.red(`  ✘ ${strategy}: ${invariant.name}: ${invariant.detail}`))
     const pointer = timelinePointer(comparison.scenario, result)
     if (pointer) lines.push(style.dim(pointer))

@@ -5,6 +5,7 @@ import { formatDuration } from '../duration.js'
 import { OUTCOMES, type Outcome } from '../history/outcome.js'
 import type { LatencySummary } from '../metrics/latency.js'
 import type { RunResult } from '../run-result.js'
+import { faultsText } from './faults-text.js'
 import { nothingTestedLines } from './nothing-tested.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
@@ -84,10 +85,8 @@ function summary(r: RunResult, style: ChalkInstance): string[] {
   for (const [name, { count, samples }] of Object.entries(r.observations)) {
     lines.push(`observed ${name} ×${count}${samples[0] ? `, e.g. ${samples[0]}` : ''}`)
   }
-  if (r.faults.length > 0) {
-    const faults = r.faults.map(({ fault, injected, failed }) => `${fault} ×${injected}${failed > 0 ? style.red(` (${failed} failed)`) : ''}`)
-    lines.push(`nemesis: ${faults.join(' · ')}`)
-  }
+  const faults = faultsText(r.faults, style)
+  if (faults) lines.push(`nemesis: ${faults}`)
   const errors = Object.entries(r.errorsByClass).filter(([, count]) => count > 0)
   if (errors.length > 0) lines.push(`database errors: ${errors.map(([name, count]) => `${name} ${count}`).join(', ')}`)
   for (const sample of r.errorSamples) lines.push(style.red(`  error: ${sample}`))

@@ -23,6 +23,13 @@ describe.skipIf(!postgres.available)('racebench compare', () => {
     expect(run.stdout).toContain('✔ every strategy behaved as it declares')
   })
 
+  it('says, under each strategy, how many faults --nemesis injected into its run', async () => {
+    const run = await runCli(['compare', 'lost-update', '--db', PG_URL, '--strategies', 'atomic,optimistic', '--nemesis', 'kill-connections:25%/50ms', '-n', '20', '--seed', '4'])
+    expect(run.code).toBe(0) // both safe strategies held: a killed connection is an error or unknown, never a lost update
+    expect(run.stdout).toMatch(/^ {2}atomic: nemesis kill-connections ×[1-9]\d*$/m)
+    expect(run.stdout).toMatch(/^ {2}optimistic: nemesis kill-connections ×[1-9]\d*$/m)
+  })
+
   it('--history is refused: it records one run, and compare makes several', async () => {
     const run = await runCli(['compare', 'double-booking', '--db', PG_URL, '--history', 'h.jsonl'])
     expect(run.code).toBe(2)
