@@ -1,8 +1,8 @@
 import Table from 'cli-table3'
 import type { ChalkInstance } from 'chalk'
 import type { Comparison } from '../compare.js'
-import { nothingTestedLines } from './nothing-tested.js'
 import { faultsText } from './faults-text.js'
+import { nothingTestedLines } from './nothing-tested.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
 
