@@ -85,6 +85,7 @@ const ANSWER = { rows: [{ v: 0 }], rowCount: 1, command: 'SELECT', fields: [] }
 function fakeClient() {
   return {
     on() {},
+    listeners: () => [],
     query: () => Promise.resolve(ANSWER),
     end: () => Promise.resolve(),
   }
