@@ -133,6 +133,20 @@ describe('the history file', () => {
     expect(file.failure?.message).toBe('could not write the history to /dev/full (no space left on device): the file is incomplete')
   })
 
+  it('writes each event on a line of its own, whatever its fields hold', () => {
+    // Events become JSON 128 at a time (one JSON.stringify), split where one event ends and the next
+    // opens with its time: nothing an event holds may move that split.
+    const nested = { t: 1, type: 'invoke', worker: 0, iteration: 0, key: 'k', keyValue: [{ a: 1 }, { t: 2 }], attempt: 0 } // a boundary inside
+    const text = { t: 2, type: 'note', worker: 0, iteration: 0, name: 'text', detail: '},{"t":3} \n \u0000racebench-history-line\u0000 café 🚀 \ud800' }
+    const timeSecond = { type: 'note', t: 3, worker: 1, iteration: 0, name: 'order', detail: 'its time is not its first field' } // a boundary missing
+    const timeless = { t: undefined, type: 'note', worker: 1, iteration: 0, name: 'no time', detail: 'JSON leaves its t out' }
+    const batch = (...odd: object[]) => Array.from({ length: 128 }, (_, i) => (odd[i] ?? race[i % race.length]) as HistoryEvent)
+    // One batch per case (the last, 44 events, with nothing odd), and a boundary too many and one too few in the same batch.
+    const events = [...batch(nested, text), ...batch(timeSecond), ...batch(timeless), ...batch(text, timeSecond, nested), ...batch().slice(0, 44)]
+    const written = readFileSync(writeHistory(events), 'utf8').split('\n')
+    expect(written.slice(1, -2)).toEqual(events.map((event) => JSON.stringify(event)))
+  })
+
   it('writes a key JSON cannot hold as text rather than lose the event', async () => {
     const odd = { ...race[0], keyValue: 12n } as unknown as HistoryEvent
     const sink = collector()
