@@ -2,11 +2,12 @@ import type { InvariantResult } from '../check/check-invariants.js'
 import type { CompletionEvent, HistoryEvent, HistorySink, NemesisEvent, OperationEvent } from './event.js'
 import { isCompletion } from './event.js'
 import { keyMatches } from './keys.js'
-import { acknowledged, pickRace } from './pick-race.js'
+import { acknowledged } from './outcome.js'
+import { pickRace } from './pick-race.js'
+import type { Trace, TracedOperation } from './trace.js'
 
 /** Faults kept for timelines: a nemesis fires a few times a second, so this spans minutes. */
 const MAX_FAULTS = 1_000
-import type { Trace, TracedOperation } from './trace.js'
 
 export interface KeyRingOptions {
   /** The most recent operations kept per key. */
@@ -33,7 +34,6 @@ const UNTRACKED = 2
 function indexOf(key: unknown): number {
   return typeof key === 'number' && key >= 0 && key < INDEXED_KEYS && (key | 0) === key ? key : -1
 }
-
 
 /**
  * A worker's operation in progress. One per worker, reused from one operation to the next: the hot

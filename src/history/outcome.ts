@@ -11,6 +11,11 @@ export type Outcome = (typeof OUTCOMES)[number]
 
 export type OutcomeCounts = Record<Outcome, number>
 
+/** An outcome the database acknowledged: the operation may have landed. */
+export function acknowledged(outcome: Outcome | undefined): boolean {
+  return outcome === 'ok' || outcome === 'unknown'
+}
+
 /** Every error a database raised is put in one of these classes, retried or not. */
 export const ERROR_CLASSES = ['serialization', 'deadlock', 'lock-timeout', 'unique', 'connection', 'other'] as const
 export type ErrorClass = (typeof ERROR_CLASSES)[number]

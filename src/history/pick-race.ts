@@ -1,13 +1,8 @@
+import { acknowledged } from './outcome.js'
 import type { TracedOperation } from './trace.js'
-import type { Outcome } from './outcome.js'
 
 /** The most operations a trace shows: the racing pair and what overlapped them. */
 const MAX_TRACED_OPERATIONS = 6
-
-/** An outcome the database acknowledged: the operation may have landed. */
-export function acknowledged(outcome: Outcome | undefined): boolean {
-  return outcome === 'ok' || outcome === 'unknown'
-}
 
 /**
  * The operations that show the race: the pair of operations by two workers that overlapped the
