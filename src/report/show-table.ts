@@ -4,6 +4,7 @@ import { describeWork } from '../config.js'
 import { formatDuration } from '../duration.js'
 import { OUTCOMES } from '../history/outcome.js'
 import type { ShownHistory } from '../show-history.js'
+import { moreBrokenKeysLine } from './more-broken-keys.js'
 import { mark } from './style.js'
 import { renderTimeline } from './timeline.js'
 
@@ -62,7 +63,6 @@ function timelines(shown: ShownHistory, style: ChalkInstance, width: number): st
   if (shown.violations === 0 || shown.show === 0) return []
   if (shown.traces.length === 0) return ['', style.dim('no timeline: no operation in this history touched a key the violated invariants name')]
   const drawn = shown.traces.flatMap((trace) => ['', renderTimeline(trace, style, { width }).replace(/\n$/, '')])
-  const broken = new Set(shown.invariants.filter((i) => !i.held).flatMap((i) => i.broken.map((b) => b.key)))
-  const more = broken.size - shown.traces.length
-  return more > 0 ? [...drawn, '', style.dim(`${plural(more, 'more broken key')}: --show ${broken.size} to draw them all`)] : drawn
+  const more = moreBrokenKeysLine(shown.invariants, shown.traces.length, style)
+  return more === undefined ? drawn : [...drawn, '', more]
 }

@@ -6,6 +6,7 @@ import { OUTCOMES, type Outcome } from '../history/outcome.js'
 import type { LatencySummary } from '../metrics/latency.js'
 import type { RunResult } from '../run-result.js'
 import { faultsText } from './faults-text.js'
+import { moreBrokenKeysLine } from './more-broken-keys.js'
 import { nothingTestedLines } from './nothing-tested.js'
 import { runSettings } from './run-settings.js'
 import { mark, tableLook } from './style.js'
@@ -20,9 +21,11 @@ export function renderRunTable(result: RunResult, style: ChalkInstance, { width 
   return lines.join('\n') + '\n' + timelines(result, style, width)
 }
 
-/** How the race happened on the first broken keys (`--show`): a swimlane each, after the verdict. */
+/** How the race happened on the first broken keys (`--show`): a swimlane each, after the verdict, and how many more broke. */
 function timelines(result: RunResult, style: ChalkInstance, width: number): string {
-  return result.traces.map((trace) => '\n' + renderTimeline(trace, style, { width })).join('')
+  const drawn = result.traces.map((trace) => '\n' + renderTimeline(trace, style, { width })).join('')
+  const more = moreBrokenKeysLine(result.invariants, result.traces.length, style)
+  return more === undefined ? drawn : `${drawn}\n${more}\n`
 }
 
 function header(r: RunResult, style: ChalkInstance): string[] {

@@ -7,7 +7,7 @@ import { renderExplanation, renderScenarioList } from '../../src/report/scenario
 import { showProgress } from '../../src/report/progress.js'
 import { createRunEmitter } from '../../src/runner/events.js'
 import { BUILTIN_SCENARIOS } from '../../src/scenario/builtin.js'
-import { run } from '../support/run-fixture.js'
+import { run, trace } from '../support/run-fixture.js'
 
 const { default: doubleBooking } = await BUILTIN_SCENARIOS['double-booking']!()
 
@@ -162,5 +162,37 @@ describe('progress off a terminal', () => {
     expect(written).toHaveLength(1)
     expect(written[0]).toMatch(/^\r\x1b\[Kracebench: running double-booking/)
     expect(written[0]!.length).toBe('\r\x1b[K'.length + 39)
+  })
+})
+
+describe('after the timelines', () => {
+  const plain = new Chalk({ level: 0 })
+  const brokenAt = (...keys: string[]) => keys.map((key) => ({ key, keyValue: key, detail: '2 active bookings' }))
+  const [doubleBooked, counted] = run().invariants as [RunResult['invariants'][number], RunResult['invariants'][number]]
+  /** Room 3 night 2 drawn; two more keys broken, one of them named by both invariants. */
+  const broken: RunResult = run({
+    invariants: [
+      { ...doubleBooked, broken: brokenAt('room 3 night 2', 'room 1 night 1', 'room 2 night 4') },
+      { ...counted, held: false, broken: brokenAt('room 1 night 1') },
+    ],
+    violations: 2,
+    traces: [trace('no double booking', 'room 3 night 2')],
+  })
+
+  it('says how many more keys broke than were drawn, and the --show that draws them all', () => {
+    const text = renderRunTable(broken, plain)
+    expect(text).toContain('how it happened on room 3 night 2')
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual(['', '2 more broken keys: --show 3 to draw them all'])
+  })
+
+  it('says nothing more when every broken key was drawn, or none was (--show 0)', () => {
+    const all = { ...broken, traces: ['room 3 night 2', 'room 1 night 1', 'room 2 night 4'].map((key) => trace('no double booking', key)) }
+    expect(renderRunTable(all, plain)).not.toContain('more broken key')
+    expect(renderRunTable({ ...broken, traces: [] }, plain)).not.toContain('more broken key')
+  })
+
+  it('asks for no more than --show takes', () => {
+    const many = { ...broken, invariants: [{ ...doubleBooked, broken: brokenAt(...Array.from({ length: 150 }, (_, i) => `room ${i} night 1`)) }] }
+    expect(renderRunTable(many, plain)).toContain('149 more broken keys: --show 100 to draw the first 100')
   })
 })
