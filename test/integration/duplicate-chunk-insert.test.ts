@@ -3,6 +3,8 @@ import { defineScenario, runScenario, type RunScenarioOptions } from '../../src/
 import { watchRun } from '../support/run-events.js'
 import { holdLock } from '../support/hold-lock.js'
 import { sqlTargets, type TestTarget } from '../support/services.js'
+import { engineFor } from '../../src/engines/engine-for.js'
+import { expectationOf } from '../../src/scenario/expectations.js'
 import scenario from '../../scenarios/duplicate-chunk-insert.js'
 
 const TARGETS = await sqlTargets()
@@ -14,6 +16,18 @@ function lockChunks(db: TestTarget, namespace: string): Promise<() => Promise<vo
   // InnoDB: a locking read of document 1's (empty) chunk range takes a gap lock that inserts wait for.
   return holdLock(db, db.name === 'postgres' ? `LOCK TABLE ${namespace}.chunks IN SHARE MODE` : `SELECT id FROM ${namespace}.chunks WHERE document_id = 1 FOR UPDATE`)
 }
+
+describe('duplicate-chunk-insert under faults', () => {
+  const under = (strategy: keyof typeof scenario.strategies, faults: readonly string[]) =>
+    expectationOf(scenario.strategies[strategy]!, { dialect: 'postgres', engine: engineFor('postgres'), nodes: 1, faults, isolation: 'read-committed', oneTransaction: false })
+
+  it('declares claim and unique unsafe once connections can die (PROCESSING has no lease), optimistic safe', () => {
+    for (const faults of [['kill-connections'], ['reset']]) {
+      expect([under('claim', faults), under('unique', faults), under('optimistic', faults)]).toEqual(['unsafe', 'unsafe', 'safe'])
+    }
+    expect([under('claim', []), under('unique', []), under('optimistic', [])]).toEqual(['safe', 'safe', 'safe'])
+  })
+})
 
 for (const db of TARGETS) {
   /** 16 workers handed the same document: the harshest contention this scenario has. */

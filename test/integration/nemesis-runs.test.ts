@@ -96,8 +96,8 @@ describe.skipIf(!postgres.available)('every safe database strategy under kill-co
   const SAFE: readonly [string, readonly string[]][] = [
     ['double-booking', ['pessimistic', 'optimistic', 'unique', 'advisory', 'idempotency-key']],
     ['double-payment', ['pessimistic', 'optimistic', 'idempotency-key', 'event-log']],
-    // Not claim: its claim has no lease, and a worker whose connection dies strands its document (declared so).
-    ['duplicate-chunk-insert', ['unique', 'optimistic']],
+    // Not claim nor unique: PROCESSING has no lease, and a worker whose connection dies can strand its document (declared so).
+    ['duplicate-chunk-insert', ['optimistic']],
     ['hold-confirm-release', ['locked-hold', 'unique']],
     ['lost-update', ['atomic', 'pessimistic', 'optimistic']],
     ['position-sync', ['unique-catch', 'upsert', 'conditional-insert-unique']],
