@@ -269,4 +269,3 @@ function release(open: OpenOperation): void {
   open.keyValue = undefined
   open.mapKey = undefined
 }
-
