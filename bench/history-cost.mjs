@@ -361,5 +361,5 @@ if (opts.json) {
       rssSummary.map((r) => [r.mode, String(r.runs), f(r.medianMiB, 1), f(r.maxMiB, 1), `< ${RSS_LIMIT_MB} MB (${f(RSS_LIMIT_MIB, 1)} MiB)`, r.met ? 'yes' : 'NO']),
     )
   }
-  console.log(`\nload average before ${env.loadBefore}, after ${env.loadAfter}. ratio: racebench ops/s ÷ the bare loop's in the same pair. other %: CPU of unrelated processes; steal %: CPU time the hypervisor gave to other VMs (!: a pair above ${OTHER_LIMIT_PCT} % of either, not quiet).`)
+  console.log(`\nload average before ${env.loadBefore}, after ${env.loadAfter}. ratio: racebench ops/s ÷ the bare loop's in the same pair. other %: CPU of unrelated processes; steal %: CPU time the hypervisor gave to other VMs (!: a pair above ${OTHER_LIMIT_PCT} % other or ${STEAL_LIMIT_PCT} % steal, not quiet).`)
 }
